@@ -1,0 +1,10 @@
+/** Type-checking is `tsc --noEmit` in `npm test`; jest only transpiles, which keeps a run fast. */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  transform: { "^.+\\.ts$": "ts-jest" },
+  testTimeout: 60000,
+  // Two cores: most suites wait on real servers, so two workers overlap that waiting.
+  maxWorkers: 2,
+};

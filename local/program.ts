@@ -1,0 +1,112 @@
+/**
+ * Runs the Pulumi program under `pulumi.runtime.setMocks`, as `pulumi preview`/`up` would run it, and
+ * captures every registered resource with its inputs (dynamic resources carry their serialized provider
+ * in `inputs.__provider`). Used by the program tests and by the rehearsal, which feeds the captured
+ * inputs to Pulumi's dynamic provider host.
+ */
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+
+type Pulumi = typeof import("@pulumi/pulumi");
+export type Props = Record<string, any>;
+
+export interface CapturedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Props;
+  readonly id: string;
+  readonly state: Props;
+}
+
+export interface ProgramRun {
+  readonly resources: CapturedResource[];
+  /** The stack outputs, resolved (secrets unwrapped). */
+  readonly outputs: Props;
+  /** The one resource of that name; throws listing the names when there is none. */
+  byName(name: string): CapturedResource;
+}
+
+export interface RunOptions {
+  readonly stack: string;
+  /** Config values by key without the `spec1:` namespace; objects are passed as JSON, like the CLI does. */
+  readonly config: Props;
+  /** Secret config values by key without namespace: set as `pulumi config set --secret` would. */
+  readonly secrets?: Record<string, string>;
+  readonly preview?: boolean;
+}
+
+/** The `spec1:` keys of a committed stack file, e.g. `Pulumi.prod.yaml`, without their namespace. */
+export function readStackConfig(stack: string, root = path.resolve(__dirname, "..")): Props {
+  const file = path.join(root, `Pulumi.${stack}.yaml`);
+  const doc = parseYaml(fs.readFileSync(file, "utf8")) ?? {};
+  const config: Props = {};
+  for (const [key, value] of Object.entries<unknown>(doc.config ?? {})) {
+    if (key.startsWith("spec1:")) config[key.slice("spec1:".length)] = value;
+  }
+  return config;
+}
+
+/** What a mocked resource reports back: its inputs, plus the outputs the program reads from real ones. */
+export function mockState(type: string, name: string, inputs: Props): Props {
+  if (type === "docker:index/remoteImage:RemoteImage") {
+    const digest = createHash("sha256").update(String(inputs.name)).digest("hex");
+    const repo = String(inputs.name).replace(/:[^:/@]+(@.*)?$/, "");
+    return { ...inputs, repoDigest: `${repo}@sha256:${digest}`, imageId: `sha256:${digest}` };
+  }
+  return { ...inputs, mockedName: name };
+}
+
+export async function runProgram(pulumi: Pulumi, load: () => Promise<Props>, opts: RunOptions): Promise<ProgramRun> {
+  const resources: CapturedResource[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        const id = `${args.name}-id`;
+        const state = mockState(args.type, args.name, args.inputs);
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs, id, state });
+        return { id, state };
+      },
+      call: (args) => args.inputs,
+    },
+    "spec1",
+    opts.stack,
+    opts.preview ?? false,
+  );
+  const config: Record<string, string> = {};
+  for (const [key, value] of Object.entries(opts.config)) {
+    config[`spec1:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  for (const [key, value] of Object.entries(opts.secrets ?? {})) config[`spec1:${key}`] = value;
+  pulumi.runtime.setAllConfig(config, Object.keys(opts.secrets ?? {}).map((k) => `spec1:${k}`));
+
+  const exported = await load();
+  const outputs = await resolveOutputs(pulumi, exported);
+  await pulumi.runtime.disconnect();
+  return {
+    resources,
+    outputs,
+    byName(name: string) {
+      const found = resources.filter((r) => r.name === name);
+      if (found.length !== 1) {
+        throw new Error(`expected one resource named ${name}, found ${found.length}; names: ${resources.map((r) => r.name).join(", ")}`);
+      }
+      return found[0];
+    },
+  };
+}
+
+/** Resolves an Output (or a structure holding Outputs) to its plain value. */
+export function promiseOf<T>(pulumi: Pulumi, output: import("@pulumi/pulumi").Input<T>): Promise<T> {
+  return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
+}
+
+async function resolveOutputs(pulumi: Pulumi, exported: Props): Promise<Props> {
+  const plain: Props = {};
+  for (const [key, value] of Object.entries(exported ?? {})) {
+    if (key === "default" || key === "__esModule") continue;
+    plain[key] = await promiseOf(pulumi, value);
+  }
+  return plain;
+}

@@ -1,0 +1,186 @@
+/**
+ * Drives Pulumi's own dynamic provider host (the process `pulumi up` starts for `pulumi.dynamic.Resource`)
+ * over gRPC, the way the engine does: Configure once, then Check/Diff/Create/Update/Delete with the
+ * inputs and the serialized `__provider` captured from the program. Secret wrappers are stripped first,
+ * as the engine does for a provider that answers `acceptSecrets=false`.
+ */
+import { ChildProcess, spawn } from "child_process";
+import * as path from "path";
+import * as readline from "readline";
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const grpc = require("@grpc/grpc-js");
+const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
+const provproto = require("@pulumi/pulumi/proto/provider_pb");
+const structproto = require("google-protobuf/google/protobuf/struct_pb");
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+const PROJECT_ROOT = path.resolve(__dirname, "..");
+const HOST_SCRIPT = path.join(PROJECT_ROOT, "node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js");
+const DYNAMIC_TYPE = "pulumi-nodejs:dynamic:Resource";
+
+export type Props = Record<string, unknown>;
+export type DiffChanges = "none" | "some" | "unknown";
+
+export interface DiffResult {
+  readonly changes: DiffChanges;
+  readonly replaces: string[];
+  readonly deleteBeforeReplace: boolean;
+}
+
+/** A provider error as the engine receives it: gRPC status and the provider's message. */
+export class ProviderCallError extends Error {
+  constructor(
+    readonly method: string,
+    readonly code: number,
+    details: string,
+  ) {
+    super(details);
+    this.name = "ProviderCallError";
+  }
+}
+
+/** Replaces every `{[SECRET_SIG]: SECRET_VALUE, value}` by its value, recursively. */
+export function stripSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripSecrets);
+  if (value && typeof value === "object") {
+    const obj = value as Props;
+    if (obj[SECRET_SIG] === SECRET_VALUE) return stripSecrets(obj.value);
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, stripSecrets(v)]));
+  }
+  return value;
+}
+
+export interface ProviderHost {
+  readonly port: number;
+  check(name: string, olds: Props, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }>;
+  diff(name: string, id: string, olds: Props, news: Props): Promise<DiffResult>;
+  create(name: string, props: Props): Promise<{ id: string; outs: Props }>;
+  update(name: string, id: string, olds: Props, news: Props): Promise<Props>;
+  delete(name: string, id: string, props: Props): Promise<void>;
+  /** Everything the host printed after its port line, stdout and stderr (pulumi.log.* lands here). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Each line the host prints, as it prints it (progress for the rehearsal). */
+  readonly onLine?: (line: string) => void;
+  /** Bound on the host's start-up. */
+  readonly startTimeoutMs?: number;
+  readonly stack?: string;
+}
+
+export async function startProviderHost(opts: StartOptions = {}): Promise<ProviderHost> {
+  const child = spawn(process.execPath, [HOST_SCRIPT, "127.0.0.1:1"], {
+    cwd: PROJECT_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PULUMI_PROJECT: "spec1", PULUMI_STACK: opts.stack ?? "test" },
+  });
+  const lines: string[] = [];
+  const port = await readPort(child, lines, opts);
+  const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const stack = opts.stack ?? "test";
+  const urn = (name: string) => `urn:pulumi:${stack}::spec1::${DYNAMIC_TYPE}::${name}`;
+  const call = <T>(method: string, req: unknown): Promise<T> =>
+    new Promise((resolve, reject) =>
+      client[method](req, (err: { code: number; details: string } | null, resp: T) =>
+        err ? reject(new ProviderCallError(method, err.code, err.details)) : resolve(resp),
+      ),
+    );
+  const struct = (p: Props) => structproto.Struct.fromJavaScript(stripSecrets(p));
+
+  const configure = new provproto.ConfigureRequest();
+  configure.setArgs(structproto.Struct.fromJavaScript({}));
+  await call("configure", configure);
+
+  return {
+    port,
+    async check(name, olds, news) {
+      const req = new provproto.CheckRequest();
+      req.setUrn(urn(name));
+      req.setOlds(struct(olds));
+      req.setNews(struct(news));
+      const resp = await call<any>("check", req);
+      return {
+        inputs: resp.getInputs().toJavaScript(),
+        failures: resp.getFailuresList().map((f: any) => ({ property: f.getProperty(), reason: f.getReason() })),
+      };
+    },
+    async diff(name, id, olds, news) {
+      const req = new provproto.DiffRequest();
+      req.setUrn(urn(name));
+      req.setId(id);
+      req.setOlds(struct(olds));
+      req.setNews(struct(news));
+      const resp = await call<any>("diff", req);
+      const kinds = provproto.DiffResponse.DiffChanges;
+      const changes: DiffChanges =
+        resp.getChanges() === kinds.DIFF_SOME ? "some" : resp.getChanges() === kinds.DIFF_NONE ? "none" : "unknown";
+      return { changes, replaces: resp.getReplacesList(), deleteBeforeReplace: resp.getDeletebeforereplace() };
+    },
+    async create(name, props) {
+      const req = new provproto.CreateRequest();
+      req.setUrn(urn(name));
+      req.setProperties(struct(props));
+      const resp = await call<any>("create", req);
+      return { id: resp.getId(), outs: resp.getProperties().toJavaScript() };
+    },
+    async update(name, id, olds, news) {
+      const req = new provproto.UpdateRequest();
+      req.setUrn(urn(name));
+      req.setId(id);
+      req.setOlds(struct(olds));
+      req.setNews(struct(news));
+      const resp = await call<any>("update", req);
+      return resp.getProperties().toJavaScript();
+    },
+    async delete(name, id, props) {
+      const req = new provproto.DeleteRequest();
+      req.setUrn(urn(name));
+      req.setId(id);
+      req.setProperties(struct(props));
+      await call("delete", req);
+    },
+    output: () => lines.join("\n"),
+    stop: async () => {
+      client.close();
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+    },
+  };
+}
+
+function readPort(child: ChildProcess, lines: string[], opts: StartOptions): Promise<number> {
+  const timeoutMs = opts.startTimeoutMs ?? 15000;
+  return new Promise((resolve, reject) => {
+    let port: number | undefined;
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`dynamic provider host printed no port within ${timeoutMs}ms`));
+    }, timeoutMs);
+    const stderr: string[] = [];
+    readline.createInterface({ input: child.stderr! }).on("line", (line) => {
+      if (port === undefined) stderr.push(line);
+      else lines.push(line), opts.onLine?.(line);
+    });
+    readline.createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (port === undefined) {
+        port = Number(line.trim());
+        clearTimeout(timer);
+        resolve(port);
+        return;
+      }
+      lines.push(line);
+      opts.onLine?.(line);
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      if (port === undefined) reject(new Error(`dynamic provider host exited (${code}): ${stderr.join("\n")}`));
+    });
+  });
+}

@@ -7,4 +7,5 @@ module.exports = {
   testTimeout: 60000,
   // Two cores: most suites wait on real servers, so two workers overlap that waiting.
   maxWorkers: 2,
+  reporters: ["default", "<rootDir>/test/helpers/summaryReporter.js"],
 };

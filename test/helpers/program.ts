@@ -20,6 +20,9 @@ export interface StackRunOptions {
   readonly preview?: boolean;
 }
 
+// Each fresh load of @pulumi/pulumi adds a process "exit" listener; many runs per file are expected.
+process.setMaxListeners(100);
+
 export async function runStack(stack: string, opts: StackRunOptions = {}): Promise<ProgramRun> {
   let run: ProgramRun | undefined;
   await jest.isolateModulesAsync(async () => {

@@ -1,0 +1,106 @@
+/**
+ * Who is told what, and through which transport. Read by every role: the drill escalates, the restore
+ * test reports failures, the app stack announces rollbacks. Transport secrets (webhook URL, SMTP
+ * credentials) are not here: they are Pulumi secrets, read in config/index.ts.
+ */
+import { ConfigError, isObject, optionalBoolean, optionalNumber, optionalString, rejectUnknownKeys } from "./errors";
+
+export const NOTICE_KINDS = ["preNotice", "drillResult", "escalation", "restoreFailure", "rollback"] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+
+export interface SmtpSettings {
+  readonly host: string;
+  readonly port: number;
+  /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+  readonly secure: boolean;
+  readonly from: string;
+}
+
+export interface NotifyConfig {
+  /** Contact name → e-mail address. The runbook's contacts are the defaults. */
+  readonly contacts: Readonly<Record<string, string>>;
+  /** Notice kind → contact names that receive it by e-mail. */
+  readonly routes: Readonly<Record<NoticeKind, readonly string[]>>;
+  /** Absent: no e-mail is sent (the webhook alone is used). */
+  readonly smtp?: SmtpSettings;
+  /** Bound on each delivery (webhook request, SMTP session). */
+  readonly timeoutMs: number;
+}
+
+export const NOTIFY_DEFAULTS = {
+  contacts: { lead: "lead.engineer@laptoppro.my", oncall: "oncall@laptoppro.my", security: "security@laptoppro.my" },
+  routes: {
+    preNotice: ["oncall", "lead"],
+    drillResult: ["oncall", "lead"],
+    escalation: ["lead", "oncall"],
+    restoreFailure: ["oncall", "lead"],
+    rollback: ["lead", "oncall", "security"],
+  },
+  smtpPort: 587,
+  smtpSecure: false,
+  from: "spec1-ops@laptoppro.my",
+  timeoutMs: 10000,
+} as const;
+
+const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
+
+function parseContacts(value: unknown): Record<string, string> {
+  if (value === undefined) return { ...NOTIFY_DEFAULTS.contacts };
+  if (!isObject(value)) throw new ConfigError("notify.contacts", "is not an object", 'set e.g. {"lead": "lead.engineer@laptoppro.my"}');
+  const contacts: Record<string, string> = {};
+  for (const [name, address] of Object.entries(value)) {
+    if (typeof address !== "string" || !EMAIL.test(address)) {
+      throw new ConfigError(`notify.contacts.${name}`, `${JSON.stringify(address)} is not an e-mail address`, "set e.g. oncall@laptoppro.my");
+    }
+    contacts[name] = address;
+  }
+  return contacts;
+}
+
+function parseRoutes(value: unknown, contacts: Record<string, string>): Record<NoticeKind, string[]> {
+  const raw = value === undefined ? {} : value;
+  if (!isObject(raw)) throw new ConfigError("notify.routes", "is not an object", 'set e.g. {"escalation": ["lead"]}');
+  rejectUnknownKeys("notify.routes", raw, NOTICE_KINDS);
+  const routes = {} as Record<NoticeKind, string[]>;
+  for (const kind of NOTICE_KINDS) {
+    const names = raw[kind] ?? NOTIFY_DEFAULTS.routes[kind];
+    if (!Array.isArray(names)) throw new ConfigError(`notify.routes.${kind}`, "is not a list of contact names", `use names of notify.contacts: ${Object.keys(contacts).join(", ")}`);
+    for (const name of names) {
+      if (typeof name !== "string" || !(name in contacts)) {
+        throw new ConfigError(`notify.routes.${kind}`, `${JSON.stringify(name)} is not a contact`, `use names of notify.contacts: ${Object.keys(contacts).join(", ")}`);
+      }
+    }
+    routes[kind] = names as string[];
+  }
+  return routes;
+}
+
+function parseSmtp(value: unknown): SmtpSettings | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) throw new ConfigError("notify.smtp", "is not an object", 'set e.g. {"host": "smtp.laptoppro.my"}');
+  rejectUnknownKeys("notify.smtp", value, ["host", "port", "secure", "from"]);
+  if (typeof value.host !== "string" || value.host.trim() === "") {
+    throw new ConfigError("notify.smtp.host", "is not set", "set the SMTP relay host, e.g. smtp.laptoppro.my");
+  }
+  const from = optionalString("notify.smtp.from", value.from, NOTIFY_DEFAULTS.from);
+  if (!EMAIL.test(from)) throw new ConfigError("notify.smtp.from", `"${from}" is not an e-mail address`, `set e.g. ${NOTIFY_DEFAULTS.from}`);
+  return {
+    host: value.host,
+    port: optionalNumber("notify.smtp.port", value.port, NOTIFY_DEFAULTS.smtpPort, { min: 1, integer: true }),
+    secure: optionalBoolean("notify.smtp.secure", value.secure, NOTIFY_DEFAULTS.smtpSecure),
+    from,
+  };
+}
+
+export function parseNotifyConfig(value: unknown): NotifyConfig {
+  const raw = value === undefined ? {} : value;
+  if (!isObject(raw)) throw new ConfigError("notify", "is not an object", 'set e.g. {"smtp": {"host": "smtp.laptoppro.my"}}');
+  rejectUnknownKeys("notify", raw, ["contacts", "routes", "smtp", "timeoutMs"]);
+  const contacts = parseContacts(raw.contacts);
+  return {
+    contacts,
+    routes: parseRoutes(raw.routes, contacts),
+    smtp: parseSmtp(raw.smtp),
+    timeoutMs: optionalNumber("notify.timeoutMs", raw.timeoutMs, NOTIFY_DEFAULTS.timeoutMs, { min: 1, integer: true }),
+  };
+}

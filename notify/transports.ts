@@ -1,0 +1,55 @@
+/**
+ * The two transports. Each is bounded by `timeoutMs` and returns a one-line outcome instead of throwing,
+ * so one broken transport never hides the other; the outcome never contains the webhook URL.
+ */
+import { describeFetchError, excerpt, httpRequest } from "../lib/http";
+import type { SmtpSettings } from "../config/notify";
+
+export interface Delivery {
+  readonly transport: "webhook" | "email";
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export async function postWebhook(url: string, body: unknown, timeoutMs: number): Promise<Delivery> {
+  try {
+    const res = await httpRequest(url, { method: "POST", json: body, timeoutMs });
+    const ok = res.status >= 200 && res.status < 300;
+    return { transport: "webhook", ok, detail: ok ? `HTTP ${res.status}` : `HTTP ${res.status}: ${excerpt(res.body, 120)}` };
+  } catch (err) {
+    return { transport: "webhook", ok: false, detail: describeFetchError(err, timeoutMs) };
+  }
+}
+
+export interface Mail {
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly text: string;
+}
+
+export async function sendMail(
+  smtp: SmtpSettings,
+  auth: { user?: string; pass?: string },
+  mail: Mail,
+  timeoutMs: number,
+): Promise<Delivery> {
+  const nodemailer = require("nodemailer");
+  const transport = nodemailer.createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    auth: auth.user ? { user: auth.user, pass: auth.pass ?? "" } : undefined,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+  });
+  try {
+    const info = await transport.sendMail({ from: smtp.from, to: mail.to.join(", "), subject: mail.subject, text: mail.text });
+    return { transport: "email", ok: true, detail: `accepted by ${smtp.host}:${smtp.port} for ${(info.accepted as string[]).join(", ")}` };
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    return { transport: "email", ok: false, detail: `${smtp.host}:${smtp.port}: ${e.code ?? ""} ${e.message ?? String(err)}`.trim() };
+  } finally {
+    transport.close();
+  }
+}

@@ -1,0 +1,101 @@
+import { NotifyConfig, parseNotifyConfig } from "../config/notify";
+import { Notice, REDACTED } from "../notify/message";
+import { describeDeliveries, sendNotice } from "../notify/notifier";
+import { mailText, MailReceived, Received, startSmtpReceiver, startWebhookReceiver, WebhookCall } from "./helpers/drillReceivers";
+
+const CREDS = { smtpUsername: "ops-mailer", smtpPassword: "SECRET-smtp-pass-4e1a" };
+const GATEWAY_TOKEN = "SECRET-gateway-token-2b6f";
+
+let hook: Received<WebhookCall>;
+let smtp: Received<MailReceived> & { port: number };
+let config: NotifyConfig;
+
+beforeAll(async () => {
+  [hook, smtp] = await Promise.all([startWebhookReceiver(), startSmtpReceiver({ user: CREDS.smtpUsername, pass: CREDS.smtpPassword })]);
+  config = parseNotifyConfig({ smtp: { host: "127.0.0.1", port: smtp.port }, timeoutMs: 3000 });
+});
+afterAll(async () => {
+  await Promise.all([hook?.close(), smtp?.close()]);
+});
+beforeEach(() => {
+  hook.items.length = 0;
+  smtp.items.length = 0;
+});
+
+const escalation: Notice = {
+  kind: "escalation",
+  subject: "QR drill: no QR for session sales-1 after 3 attempts",
+  lines: ["Session sales-1: no QR within 60s on each of 3 attempts.", `Gateway called with token ${GATEWAY_TOKEN}`],
+  block: "baileys: connection closed (408 QR refs attempts ended)\nbaileys: reconnecting",
+};
+
+test("an escalation reaches the webhook and the routed contacts by e-mail, with the log lines and no secret", async () => {
+  const webhookUrl = `${hook.url}/hooks/SECRET-webhook-path-77d0`;
+  const deliveries = await sendNotice(config, { ...CREDS, webhookUrl }, escalation, [GATEWAY_TOKEN]);
+  expect(deliveries.map((d) => [d.transport, d.ok])).toEqual([
+    ["webhook", true],
+    ["email", true],
+  ]);
+
+  expect(hook.items).toHaveLength(1);
+  expect(hook.items[0].path).toBe("/hooks/SECRET-webhook-path-77d0");
+  const text: string = hook.items[0].json.text;
+  expect(text).toContain("*QR drill: no QR for session sales-1 after 3 attempts*");
+  expect(text).toContain("```\nbaileys: connection closed (408 QR refs attempts ended)\nbaileys: reconnecting\n```");
+  expect(text).toContain(`Gateway called with token ${REDACTED}`);
+
+  expect(smtp.items).toHaveLength(1);
+  const mail = smtp.items[0];
+  expect(mail.user).toBe("ops-mailer");
+  expect(mail.from).toBe("spec1-ops@laptoppro.my");
+  expect(mail.to).toEqual(["lead.engineer@laptoppro.my", "oncall@laptoppro.my"]);
+  expect(mail.raw).toContain("Subject: [SPEC-1] QR drill: no QR for session sales-1 after 3 attempts");
+  expect(mailText(mail.raw)).toContain("baileys: connection closed (408 QR refs attempts ended)");
+
+  const everything = JSON.stringify([hook.items, smtp.items.map((m) => mailText(m.raw)), deliveries]);
+  expect(everything).not.toContain(GATEWAY_TOKEN);
+  expect(everything).not.toContain(CREDS.smtpPassword);
+  // The webhook URL is the one place its secret path may appear: nowhere in the text or the outcomes.
+  expect(text + JSON.stringify(deliveries) + describeDeliveries(deliveries)).not.toContain("SECRET-webhook-path-77d0");
+});
+
+test("a rollback notice goes to lead, on-call and security", async () => {
+  await sendNotice(config, CREDS, { kind: "rollback", subject: "Rollback", lines: ["api: 20240501 → 20240418"] });
+  expect(smtp.items[0].to).toEqual(["lead.engineer@laptoppro.my", "oncall@laptoppro.my", "security@laptoppro.my"]);
+});
+
+test("a broken webhook does not stop the e-mail, and its outcome hides the URL", async () => {
+  const down = await startWebhookReceiver({ status: 500 });
+  const url = `${down.url}/hooks/SECRET-webhook-path-99aa`;
+  try {
+    const deliveries = await sendNotice(config, { ...CREDS, webhookUrl: url }, { kind: "preNotice", subject: "QR drill in 15 minutes", lines: ["Outbound automation pauses at 09:00 MYT."] });
+    expect(deliveries[0]).toMatchObject({ transport: "webhook", ok: false });
+    expect(deliveries[0].detail).toMatch(/^HTTP 500/);
+    expect(deliveries[1]).toMatchObject({ transport: "email", ok: true });
+    expect(describeDeliveries(deliveries)).not.toContain("SECRET-webhook-path-99aa");
+  } finally {
+    await down.close();
+  }
+});
+
+test("a webhook that does not answer is cut at the timeout; wrong SMTP credentials are reported, not thrown", async () => {
+  const slow = await startWebhookReceiver({ delayMs: 2000 });
+  try {
+    const tight = { ...config, timeoutMs: 300 };
+    const started = Date.now();
+    const deliveries = await sendNotice(tight, { webhookUrl: slow.url, smtpUsername: "ops-mailer", smtpPassword: "SECRET-wrong-pass-0000" }, escalation);
+    expect(Date.now() - started).toBeLessThan(1900);
+    expect(deliveries[0]).toEqual({ transport: "webhook", ok: false, detail: "no answer within 300ms" });
+    expect(deliveries[1].ok).toBe(false);
+    expect(deliveries[1].detail).toContain("127.0.0.1");
+    expect(deliveries[1].detail).not.toContain("SECRET-wrong-pass-0000");
+  } finally {
+    await slow.close();
+  }
+});
+
+test("with no transport configured, nothing is sent and the outcome says so", async () => {
+  const deliveries = await sendNotice(parseNotifyConfig({}), {}, escalation);
+  expect(deliveries).toEqual([]);
+  expect(describeDeliveries(deliveries)).toBe("no transport configured (set notify.smtp or the notifyWebhookUrl secret)");
+});

@@ -1,0 +1,85 @@
+/**
+ * Everything the rehearsal starts is registered here as it starts, and stopped in reverse order at the
+ * end, whatever happened: a failed procedure, an exception, or Ctrl-C. The private temp dir goes last.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export const TEMP_PREFIX = "spec1-rehearsal-";
+
+interface Started {
+  readonly what: string;
+  readonly stop: () => Promise<void>;
+}
+
+export class Lifecycle {
+  /** Private to this run, under os.tmpdir(); removed by `close()`. */
+  readonly tempDir = fs.mkdtempSync(path.join(os.tmpdir(), TEMP_PREFIX));
+  /** Loopback ports and child pids this run used: after `close()` none of them answers. */
+  readonly ports: number[] = [];
+  readonly pids: number[] = [];
+  private readonly started: Started[] = [];
+  private closing: Promise<string[]> | undefined;
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  /** Starts one thing and registers how to stop it; nothing starts once closing has begun. */
+  async start<T extends { stop(): Promise<void> }>(what: string, start: () => Promise<T>): Promise<T> {
+    if (this.closing) throw new Error(`not starting ${what}: the rehearsal is stopping`);
+    const service = await start();
+    this.started.push({ what, stop: () => service.stop() });
+    if (this.closing) await service.stop();
+    return service;
+  }
+
+  /** Registers a cleanup step that is not a service (e.g. closing a client). */
+  defer(what: string, stop: () => Promise<void>): void {
+    this.started.push({ what, stop });
+  }
+
+  get isClosing(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** Stops everything in reverse order, each step on its own (one failure does not skip the rest). Idempotent. */
+  close(): Promise<string[]> {
+    this.closing ??= this.stopAll();
+    return this.closing;
+  }
+
+  private async stopAll(): Promise<string[]> {
+    const problems: string[] = [];
+    for (const { what, stop } of this.started.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        problems.push(`stopping ${what}: ${(err as Error).message}`);
+      }
+    }
+    fs.rmSync(this.tempDir, { recursive: true, force: true });
+    for (const p of problems) this.log(`! ${p}`);
+    return problems;
+  }
+}
+
+/**
+ * While `body` runs, SIGINT/SIGTERM stop everything first and then exit with 128+signal, as a shell expects.
+ * The handlers are removed afterwards, so a test calling the rehearsal as a function keeps its own.
+ */
+export async function withSignalCleanup<T>(lifecycle: Lifecycle, log: (line: string) => void, body: () => Promise<T>): Promise<T> {
+  const codes: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`\n${signal}: stopping everything the rehearsal started…`);
+    void lifecycle.close().then(() => process.exit(codes[signal]));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await body();
+  } finally {
+    await lifecycle.close();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

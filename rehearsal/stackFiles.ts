@@ -1,0 +1,47 @@
+/**
+ * The rehearsal's stack files, `Pulumi.rehearsal-<role>.yaml`: ordinary `spec1:` config for the
+ * program, plus `rehearsal:` keys for the rehearsal itself (secrets to set, the rollback to play).
+ * Values may hold `{{name}}` placeholders for what is only known once the local SPEC-1 runs (ports,
+ * generated passwords); an unknown placeholder is an error naming it.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { Props, readStackConfig } from "../local/program";
+
+export const ROOT = path.resolve(__dirname, "..");
+
+export interface RehearsalStack {
+  readonly stack: string;
+  /** `spec1:` keys without their namespace, placeholders filled. */
+  readonly config: Props;
+  /** Set as `pulumi config set --secret` would, placeholders filled. */
+  readonly secrets: Record<string, string>;
+  /** Other `rehearsal:` keys, placeholders filled. */
+  readonly rehearsal: Props;
+}
+
+export function fillPlaceholders<T>(value: T, values: Readonly<Record<string, string | number>>, where: string): T {
+  return JSON.parse(
+    JSON.stringify(value, (_k, v) =>
+      typeof v === "string"
+        ? v.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_m, name: string) => {
+            if (!(name in values)) throw new Error(`${where}: unknown placeholder {{${name}}}; known: ${Object.keys(values).join(", ")}`);
+            return String(values[name]);
+          })
+        : v,
+    ),
+  );
+}
+
+export function readRehearsalStack(stack: string, values: Readonly<Record<string, string | number>>): RehearsalStack {
+  const file = `Pulumi.${stack}.yaml`;
+  const doc = parseYaml(fs.readFileSync(path.join(ROOT, file), "utf8")) ?? {};
+  const rehearsal: Props = {};
+  for (const [key, value] of Object.entries<unknown>(doc.config ?? {})) {
+    if (key.startsWith("rehearsal:")) rehearsal[key.slice("rehearsal:".length)] = value;
+  }
+  const filled = fillPlaceholders({ config: readStackConfig(stack, ROOT), rehearsal }, values, file);
+  const { secrets = {}, ...rest } = filled.rehearsal;
+  return { stack, config: filled.config, secrets: secrets as Record<string, string>, rehearsal: rest };
+}

@@ -1,0 +1,159 @@
+/**
+ * Client side of docs/gateway-contract.md: the gateway's HTTP routes and a bounded wait on its WebSocket
+ * event stream. Providers reach these functions serialized by value, so `ws` is required inside the
+ * functions and nothing here keeps module-level state.
+ */
+import type { WebSocket as WsClient } from "ws";
+import { GatewayEvent, toGatewayEvent } from "./gatewayEvents";
+import { describeFetchError, excerpt, httpRequest, HttpResult } from "./http";
+
+export interface GatewayCallOptions {
+  /** The gateway's bearer token, when it requires one. */
+  readonly token?: string;
+  readonly timeoutMs: number;
+}
+
+export function authHeaders(token?: string): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+/** A call whose answer is not 2xx, or that got no answer: the message says which, for reports. */
+export class GatewayCallError extends Error {
+  constructor(
+    readonly what: string,
+    readonly status: number | undefined,
+    detail: string,
+  ) {
+    super(`${what}: ${detail}`);
+    this.name = "GatewayCallError";
+  }
+}
+
+export async function gatewayCall(
+  what: string,
+  url: string,
+  opts: GatewayCallOptions & { method?: string; json?: unknown },
+): Promise<HttpResult> {
+  let res: HttpResult;
+  try {
+    res = await httpRequest(url, { timeoutMs: opts.timeoutMs, method: opts.method, json: opts.json, headers: authHeaders(opts.token) });
+  } catch (err) {
+    throw new GatewayCallError(what, undefined, describeFetchError(err, opts.timeoutMs));
+  }
+  if (res.status < 200 || res.status >= 300) throw new GatewayCallError(what, res.status, `HTTP ${res.status}: ${excerpt(res.body)}`);
+  return res;
+}
+
+/** `POST /sessions/:id/connect`: asks the gateway to (re)connect the session; its QR arrives on the WebSocket. */
+export async function connectSession(httpUrl: string, sessionId: string, opts: GatewayCallOptions): Promise<void> {
+  const url = `${httpUrl}/sessions/${encodeURIComponent(sessionId)}/connect`;
+  await gatewayCall(`POST /sessions/${sessionId}/connect`, url, { ...opts, method: "POST" });
+}
+
+export interface SessionInfo {
+  readonly id: string;
+  readonly status: string;
+}
+
+export async function listSessions(httpUrl: string, opts: GatewayCallOptions): Promise<SessionInfo[]> {
+  const res = await gatewayCall("GET /sessions", `${httpUrl}/sessions`, opts);
+  return JSON.parse(res.body);
+}
+
+export async function sendMessage(
+  httpUrl: string,
+  sessionId: string,
+  message: { to: string; text: string },
+  opts: GatewayCallOptions,
+): Promise<{ id: string; status: string }> {
+  const url = `${httpUrl}/sessions/${encodeURIComponent(sessionId)}/messages`;
+  const res = await gatewayCall(`POST /sessions/${sessionId}/messages`, url, { ...opts, method: "POST", json: message });
+  return JSON.parse(res.body);
+}
+
+/**
+ * The gateway's last `lines` log lines (`GET /logs?lines=N`; by hand: `docker logs --tail N spec1-baileys`).
+ * Never throws: it is called while reporting another failure, which must not be masked.
+ */
+export async function fetchGatewayLogs(httpUrl: string, lines: number, opts: GatewayCallOptions): Promise<string> {
+  try {
+    const res = await gatewayCall(`GET /logs?lines=${lines}`, `${httpUrl}/logs?lines=${lines}`, opts);
+    return res.body.trimEnd();
+  } catch (err) {
+    return `(gateway logs unavailable: ${(err as Error).message}; run docker logs --tail ${lines} spec1-baileys)`;
+  }
+}
+
+/** How a wait on the event stream ended. `seen` is every event received during the wait, in order. */
+export type WaitOutcome =
+  | { readonly outcome: "matched"; readonly event: GatewayEvent; readonly seen: GatewayEvent[] }
+  | { readonly outcome: "timeout"; readonly seen: GatewayEvent[] }
+  | { readonly outcome: "dropped"; readonly closeCode: number; readonly closeReason: string; readonly seen: GatewayEvent[] };
+
+export interface EventStream {
+  /** Every event received since the stream opened. */
+  readonly events: GatewayEvent[];
+  /** Waits for the first event, from those not yet consumed, that `match` accepts; bounded by `timeoutMs`. */
+  waitFor(match: (event: GatewayEvent) => boolean, timeoutMs: number): Promise<WaitOutcome>;
+  readonly closed: boolean;
+  close(): void;
+}
+
+/** Opens the gateway's WebSocket (bounded by `timeoutMs`); listen BEFORE asking for a connect, or the QR can be missed. */
+export function openEventStream(wsUrl: string, opts: GatewayCallOptions): Promise<EventStream> {
+  const { WebSocket } = require("ws") as typeof import("ws");
+  const socket: WsClient = new WebSocket(wsUrl, { headers: authHeaders(opts.token), handshakeTimeout: opts.timeoutMs });
+  return new Promise((resolve, reject) => {
+    socket.once("open", () => resolve(eventStream(socket)));
+    socket.once("error", (err: Error) => reject(new GatewayCallError(`WebSocket ${wsUrl}`, undefined, describeFetchError(err, opts.timeoutMs))));
+    socket.once("unexpected-response", (_req, res) => {
+      socket.terminate();
+      reject(new GatewayCallError(`WebSocket ${wsUrl}`, res.statusCode, `HTTP ${res.statusCode} on upgrade`));
+    });
+  });
+}
+
+function eventStream(socket: WsClient): EventStream {
+  const events: GatewayEvent[] = [];
+  let cursor = 0;
+  let closed: { code: number; reason: string } | undefined;
+  let wake: (() => void) | undefined;
+  socket.on("message", (data) => {
+    events.push(toGatewayEvent(data));
+    wake?.();
+  });
+  socket.on("close", (code, reason) => {
+    closed = { code, reason: reason.toString() };
+    wake?.();
+  });
+  socket.on("error", () => undefined); // a "close" always follows, and is what the wait reports.
+
+  async function waitFor(match: (event: GatewayEvent) => boolean, timeoutMs: number): Promise<WaitOutcome> {
+    const seen: GatewayEvent[] = [];
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      while (cursor < events.length) {
+        const event = events[cursor++];
+        seen.push(event);
+        if (match(event)) return { outcome: "matched", event, seen };
+      }
+      if (closed) return { outcome: "dropped", closeCode: closed.code, closeReason: closed.reason, seen };
+      const left = deadline - Date.now();
+      if (left <= 0) return { outcome: "timeout", seen };
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        wake = () => (clearTimeout(timer), resolve());
+      });
+      wake = undefined;
+    }
+  }
+
+  return {
+    events,
+    waitFor,
+    get closed() {
+      return closed !== undefined;
+    },
+    close: () => socket.terminate(),
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The weekly QR re-login drill's config (`spec1:drill`, one object). Secrets — the product's Redis URL
+ * and the gateway token — are not here: config/index.ts reads them with requireSecret.
+ */
+import { ConfigError, isObject, optionalNumber, optionalString, rejectUnknownKeys } from "./errors";
+
+export interface TestMessageConfig {
+  /** Chat the test message is sent to, e.g. the ops group's WhatsApp id. */
+  readonly chatId: string;
+  /** Session that sends it; default: the first drilled session that reached `open`. */
+  readonly session?: string;
+  /** Text of the message; the drill's run id is appended so the confirmation finds this very message. */
+  readonly text: string;
+  /** API endpoint listing the chat console's recent messages (JSON), polled until the message shows up. */
+  readonly confirmUrl: string;
+  readonly confirmTimeoutMs: number;
+}
+
+export interface DrillConfig {
+  /** Gateway HTTP base, port 4001 in the runbook. */
+  readonly gatewayUrl: string;
+  /** Gateway WebSocket stream, port 4002 in the runbook. */
+  readonly gatewayWsUrl: string;
+  /** Sessions to drill; absent: the gateway's active sessions (`GET /sessions`, read-only, also in preview). */
+  readonly sessions?: readonly string[];
+  /** BullMQ queues of outbound automation, paused during the drill. */
+  readonly queues: readonly string[];
+  readonly queuePrefix: string;
+  /** QR steps per session before escalating (runbook: 3). */
+  readonly qrAttempts: number;
+  /** Bound on the QR appearing after connect, per attempt. */
+  readonly qrTimeoutMs: number;
+  /** Bound on `open` after the QR is shown: a person is scanning, so minutes. */
+  readonly openTimeoutMs: number;
+  /** Bound on each HTTP request to the gateway or the API. */
+  readonly requestTimeoutMs: number;
+  /** Gateway log lines attached to an escalation. */
+  readonly logLines: number;
+  readonly testMessage: TestMessageConfig;
+  /** Where the ops-log entry is written. */
+  readonly reportsDir: string;
+  /** Changing it re-runs the drill; default: today's date in Malaysia time, so one `up` per day drills. */
+  readonly runId: string;
+}
+
+export const DRILL_DEFAULTS = {
+  gatewayUrl: "http://localhost:4001",
+  gatewayWsUrl: "ws://localhost:4002",
+  queuePrefix: "bull",
+  qrAttempts: 3,
+  qrTimeoutMs: 60_000,
+  openTimeoutMs: 300_000,
+  requestTimeoutMs: 10_000,
+  logLines: 200,
+  testText: "SPEC-1 weekly QR drill test message",
+  confirmTimeoutMs: 60_000,
+  reportsDir: "reports",
+} as const;
+
+const KEYS = ["gatewayUrl", "gatewayWsUrl", "sessions", "queues", "queuePrefix", "qrAttempts", "qrTimeoutMs", "openTimeoutMs", "requestTimeoutMs", "logLines", "testMessage", "reportsDir", "runId"];
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:@+-]*$/;
+
+function nameList(key: string, value: unknown, example: string): string[] {
+  const fix = `set a list, e.g. ["${example}"]`;
+  if (!Array.isArray(value) || value.length === 0) throw new ConfigError(key, "is not a non-empty list", fix);
+  for (const v of value) {
+    if (typeof v !== "string" || !NAME.test(v)) throw new ConfigError(key, `${JSON.stringify(v)} is not a name (letters, digits, _ . : @ + -)`, fix);
+  }
+  if (new Set(value).size !== value.length) throw new ConfigError(key, "lists a name twice", "list each once");
+  return value as string[];
+}
+
+function url(key: string, value: unknown, fallback: string | undefined, scheme: "http" | "ws"): string {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== "string" || !new RegExp(`^${scheme}s?://[^/]`).test(value)) {
+    throw new ConfigError(key, `${JSON.stringify(value)} is not a ${scheme}:// or ${scheme}s:// URL`, fallback ? `set e.g. ${fallback}` : "set the full URL");
+  }
+  return value.replace(/\/+$/, "");
+}
+
+function parseTestMessage(value: unknown): TestMessageConfig {
+  const fix = 'set e.g. {"chatId": "60123456789@s.whatsapp.net", "confirmUrl": "https://whatsappbot.laptoppro.my/api/messages/recent"}';
+  if (!isObject(value)) throw new ConfigError("drill.testMessage", "is not set", fix);
+  rejectUnknownKeys("drill.testMessage", value, ["chatId", "session", "text", "confirmUrl", "confirmTimeoutMs"]);
+  if (typeof value.chatId !== "string" || value.chatId.trim() === "") throw new ConfigError("drill.testMessage.chatId", "is not set", "set the test chat's WhatsApp id, e.g. 60123456789@s.whatsapp.net");
+  if (value.session !== undefined && (typeof value.session !== "string" || !NAME.test(value.session))) {
+    throw new ConfigError("drill.testMessage.session", `${JSON.stringify(value.session)} is not a session id`, "set a drilled session's id or leave it out");
+  }
+  return {
+    chatId: value.chatId,
+    session: value.session as string | undefined,
+    text: optionalString("drill.testMessage.text", value.text, DRILL_DEFAULTS.testText),
+    confirmUrl: url("drill.testMessage.confirmUrl", value.confirmUrl, undefined, "http"),
+    confirmTimeoutMs: optionalNumber("drill.testMessage.confirmTimeoutMs", value.confirmTimeoutMs, DRILL_DEFAULTS.confirmTimeoutMs, { min: 1, integer: true }),
+  };
+}
+
+/** The date in Malaysia (UTC+8, no DST) as YYYY-MM-DD. */
+export function malaysiaDate(at: Date): string {
+  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+export function parseDrillConfig(value: unknown, now: Date): DrillConfig {
+  if (!isObject(value)) throw new ConfigError("drill", "is not set", 'set at least {"queues": [...], "testMessage": {...}} (see docs/drill.md)');
+  rejectUnknownKeys("drill", value, KEYS);
+  const ms = (key: string, fallback: number) => optionalNumber(`drill.${key}`, value[key], fallback, { min: 1, integer: true });
+  return {
+    gatewayUrl: url("drill.gatewayUrl", value.gatewayUrl, DRILL_DEFAULTS.gatewayUrl, "http"),
+    gatewayWsUrl: url("drill.gatewayWsUrl", value.gatewayWsUrl, DRILL_DEFAULTS.gatewayWsUrl, "ws"),
+    sessions: value.sessions === undefined ? undefined : nameList("drill.sessions", value.sessions, "sales-1"),
+    queues: nameList("drill.queues", value.queues, "outbound"),
+    queuePrefix: optionalString("drill.queuePrefix", value.queuePrefix, DRILL_DEFAULTS.queuePrefix),
+    qrAttempts: optionalNumber("drill.qrAttempts", value.qrAttempts, DRILL_DEFAULTS.qrAttempts, { min: 1, integer: true }),
+    qrTimeoutMs: ms("qrTimeoutMs", DRILL_DEFAULTS.qrTimeoutMs),
+    openTimeoutMs: ms("openTimeoutMs", DRILL_DEFAULTS.openTimeoutMs),
+    requestTimeoutMs: ms("requestTimeoutMs", DRILL_DEFAULTS.requestTimeoutMs),
+    logLines: optionalNumber("drill.logLines", value.logLines, DRILL_DEFAULTS.logLines, { min: 1, integer: true }),
+    testMessage: parseTestMessage(value.testMessage),
+    reportsDir: optionalString("drill.reportsDir", value.reportsDir, DRILL_DEFAULTS.reportsDir),
+    runId: value.runId === undefined ? malaysiaDate(now) : optionalString("drill.runId", typeof value.runId === "number" ? String(value.runId) : value.runId, malaysiaDate(now)),
+  };
+}

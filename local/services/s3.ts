@@ -1,0 +1,60 @@
+/**
+ * A private S3 endpoint (s3rver) on a random loopback port, for tests and the rehearsal. It runs as a
+ * child process so that NODE_OPTIONS=--openssl-legacy-provider applies to it: s3rver's continuation
+ * tokens use DES, and without the legacy provider any listing past 1,000 keys fails with a 500.
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { freePort, waitForPort } from "./redis";
+
+/** s3rver's only account. */
+export const S3RVER_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
+
+export interface LocalS3 {
+  readonly port: number;
+  readonly endpoint: string;
+  /** A client for this endpoint with s3rver's credentials. */
+  client(): S3Client;
+  stop(): Promise<void>;
+}
+
+const S3RVER_BIN = path.resolve(__dirname, "../../node_modules/s3rver/bin/s3rver.js");
+
+export async function startS3(opts: { buckets?: readonly string[] } = {}): Promise<LocalS3> {
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spec1-s3-"));
+  const args = [S3RVER_BIN, "--directory", dir, "--address", "127.0.0.1", "--port", String(port), "--silent"];
+  for (const bucket of opts.buckets ?? []) args.push("--configure-bucket", bucket);
+  const nodeOptions = [process.env.NODE_OPTIONS, "--openssl-legacy-provider"].filter(Boolean).join(" ");
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NODE_OPTIONS: nodeOptions } });
+  let stderr = "";
+  child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-2000)));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      await exited;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForPort(port, "s3rver", 15000);
+  } catch (err) {
+    await stop();
+    throw new Error(`s3rver did not start: ${(err as Error).message}; ${stderr.trim()}`);
+  }
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    port,
+    endpoint,
+    client: () => {
+      const { S3Client: Client } = require("@aws-sdk/client-s3");
+      // WHEN_REQUIRED: otherwise streamed uploads are stored with their aws-chunked framing.
+      return new Client({ endpoint, region: "us-east-1", forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED", credentials: S3RVER_CREDENTIALS });
+    },
+    stop,
+  };
+}

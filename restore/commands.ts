@@ -1,0 +1,120 @@
+/**
+ * Every command the restore test runs, as data: the runner (restore/exec.ts) is separate, so tests assert
+ * exact command lines, including the docker engine's, which cannot run on a machine without Docker.
+ * Passwords never appear in argv (visible in `ps`): they go through PGPASSWORD / the docker CLI's env.
+ */
+import type { DumpType } from "./dumpType";
+
+export interface CommandLine {
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Extra environment variables (merged over the runner's). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** Where pg_restore/psql connect. `host` is omitted inside the docker container (local socket). */
+export interface ToolTarget {
+  readonly host?: string;
+  readonly port?: number;
+  readonly user: string;
+  readonly database: string;
+}
+
+/**
+ * Settings for a server that only ever holds a throwaway copy: durability off (a crash loses nothing
+ * of value) and room for index builds, which is most of a restore's time.
+ */
+export const DISPOSABLE_SERVER_SETTINGS: Readonly<Record<string, string>> = {
+  fsync: "off",
+  synchronous_commit: "off",
+  full_page_writes: "off",
+  wal_level: "minimal",
+  max_wal_senders: "0",
+  max_wal_size: "4GB",
+  checkpoint_timeout: "30min",
+  maintenance_work_mem: "256MB",
+  autovacuum: "off",
+};
+
+/** `-c key=value` pairs for postgres / pg_ctl -o / the postgres image's command. */
+export function settingsArgs(settings: Readonly<Record<string, string>>): string[] {
+  return Object.entries(settings).flatMap(([key, value]) => {
+    if (!/^[\w./:-]+$/.test(value)) throw new Error(`server setting ${key}=${JSON.stringify(value)}: only letters, digits and _ . / : - are passed through`);
+    return ["-c", `${key}=${value}`];
+  });
+}
+
+/** Formats pg_restore can restore with several jobs (it needs to seek in the archive). */
+export function parallelJobs(type: DumpType, jobs: number): number {
+  return type === "custom" || type === "directory" ? Math.max(1, jobs) : 1;
+}
+
+function connectionArgs(target: ToolTarget): string[] {
+  const args = target.host === undefined ? [] : ["--host", target.host, "--port", String(target.port)];
+  return [...args, "--username", target.user, "--dbname", target.database];
+}
+
+export function pgRestoreCommand(bin: string, type: DumpType, source: string, target: ToolTarget, jobs: number): CommandLine {
+  const n = parallelJobs(type, jobs);
+  return {
+    command: bin,
+    args: ["--no-owner", "--no-privileges", "--exit-on-error", ...(n > 1 ? ["--jobs", String(n)] : []), ...connectionArgs(target), source],
+  };
+}
+
+/** psql for a plain SQL dump: from `file`, or from stdin (a gzip dump is inflated on the way in). */
+export function psqlCommand(bin: string, target: ToolTarget, file?: string): CommandLine {
+  return { command: bin, args: ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connectionArgs(target), ...(file === undefined ? [] : ["-f", file])] };
+}
+
+export function versionCommand(bin: string): CommandLine {
+  return { command: bin, args: ["--version"] };
+}
+
+/** A directory-format dump is stored as one object: a tar of the dump directory (see docs/restore-test.md). */
+export function untarCommand(archive: string, dir: string): CommandLine {
+  return { command: "tar", args: ["-xf", archive, "-C", dir] };
+}
+
+// --- docker engine -------------------------------------------------------------------------------------
+
+export interface DockerServerSpec {
+  readonly container: string;
+  readonly image: string;
+  readonly hostPort: number;
+  readonly instanceId: string;
+  readonly settings: Readonly<Record<string, string>>;
+}
+
+/** `-e POSTGRES_PASSWORD` without a value: docker takes it from its own env, so it is not in argv. */
+export function dockerRunCommand(spec: DockerServerSpec, password: string): CommandLine {
+  return {
+    command: "docker",
+    args: [
+      "run", "--detach", "--name", spec.container,
+      "--label", `spec1.instance_id=${spec.instanceId}`,
+      "--publish", `127.0.0.1:${spec.hostPort}:5432`,
+      "--env", "POSTGRES_PASSWORD",
+      spec.image,
+      ...settingsArgs({ "spec1.instance_id": spec.instanceId, ...spec.settings }),
+    ],
+    env: { POSTGRES_PASSWORD: password },
+  };
+}
+
+export function dockerExecCommand(container: string, inner: CommandLine, opts: { stdin?: boolean } = {}): CommandLine {
+  return { command: "docker", args: ["exec", ...(opts.stdin ? ["--interactive"] : []), container, inner.command, ...inner.args] };
+}
+
+export function dockerCopyInCommand(source: string, container: string, dest: string): CommandLine {
+  return { command: "docker", args: ["cp", source, `${container}:${dest}`] };
+}
+
+export function dockerRemoveCommand(container: string): CommandLine {
+  return { command: "docker", args: ["rm", "--force", "--volumes", container] };
+}
+
+/** Inside the container pg_restore/psql match the server's version and connect over its local socket. */
+export function containerTarget(database: string): ToolTarget {
+  return { user: "postgres", database };
+}

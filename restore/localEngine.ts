@@ -1,0 +1,133 @@
+/**
+ * The `local` engine of the disposable Postgres: a throwaway cluster from the runner's own binaries
+ * (initdb/pg_ctl) in a private temp dir, listening on 127.0.0.1 only. initdb and postgres refuse to run
+ * as root, so when we are root every server-side step runs as the `postgres` OS user on a dir it owns.
+ * The tests' and the rehearsal's Postgres (local/services/postgres.ts) is this same code.
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { freePort } from "../local/services/redis";
+import { pollUntil } from "../lib/poll";
+import { settingsArgs } from "./commands";
+
+export interface LocalClusterSpec {
+  /** Directory of initdb, pg_ctl, postgres. */
+  readonly binDir: string;
+  /** 0 picks a free loopback port. */
+  readonly port: number;
+  /** Written into the server's config as `spec1.instance_id`: the restore checks it before touching the target. */
+  readonly instanceId: string;
+  /** Password of the `postgres` role (scram-sha-256 for every connection). */
+  readonly password: string;
+  /** Extra server settings, e.g. durability off for a disposable server. */
+  readonly settings: Readonly<Record<string, string>>;
+  readonly startTimeoutMs: number;
+}
+
+export interface LocalCluster {
+  readonly host: "127.0.0.1";
+  readonly port: number;
+  readonly user: "postgres";
+  /** Private dir (0700) holding the data dir, the socket and the server log; removed by stop. */
+  readonly baseDir: string;
+  readonly dataDir: string;
+  readonly logFile: string;
+}
+
+interface RunAs {
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+/** uid/gid of `user` from a passwd file's text, or undefined. */
+export function passwdIds(passwd: string, user: string): { uid: number; gid: number } | undefined {
+  for (const line of passwd.split("\n")) {
+    const [name, , uid, gid] = line.split(":");
+    if (name === user && uid !== undefined && gid !== undefined) return { uid: Number(uid), gid: Number(gid) };
+  }
+  return undefined;
+}
+
+function serverUser(): RunAs {
+  if (process.getuid?.() !== 0) return {};
+  const ids = passwdIds(fs.readFileSync("/etc/passwd", "utf8"), "postgres");
+  if (!ids) throw new Error("local Postgres: running as root and there is no `postgres` OS user to run initdb as; install postgresql (scripts/setup) or run as an unprivileged user");
+  return ids;
+}
+
+function run(bin: string, args: readonly string[], as: RunAs, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { ...as, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
+    child.once("error", (err) => reject(new Error(`${what}: cannot run ${bin}: ${err.message}`)));
+    child.once("exit", (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`${what} failed (${signal ?? `exit ${code}`}): ${stderr.trim()}`)),
+    );
+  });
+}
+
+function makePrivateDir(as: RunAs): string {
+  const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), "spec1-pg-"));
+  fs.chmodSync(baseDir, 0o700);
+  if (as.uid !== undefined) fs.chownSync(baseDir, as.uid, as.gid!);
+  return baseDir;
+}
+
+function writePrivateFile(file: string, content: string, as: RunAs): void {
+  fs.writeFileSync(file, content, { mode: 0o600 });
+  if (as.uid !== undefined) fs.chownSync(file, as.uid, as.gid!);
+}
+
+export async function startLocalCluster(spec: LocalClusterSpec): Promise<LocalCluster> {
+  const as = serverUser();
+  const port = spec.port === 0 ? await freePort() : spec.port;
+  const baseDir = makePrivateDir(as);
+  const dataDir = path.join(baseDir, "data");
+  const logFile = path.join(baseDir, "server.log");
+  const cluster: LocalCluster = { host: "127.0.0.1", port, user: "postgres", baseDir, dataDir, logFile };
+  try {
+    const pwfile = path.join(baseDir, "pwfile");
+    writePrivateFile(pwfile, `${spec.password}\n`, as);
+    await run(path.join(spec.binDir, "initdb"), ["-D", dataDir, "-U", "postgres", "-A", "scram-sha-256", `--pwfile=${pwfile}`, "-E", "UTF8", "--no-sync"], as, "initdb");
+    fs.rmSync(pwfile);
+    const settings = { listen_addresses: "127.0.0.1", port: String(port), unix_socket_directories: baseDir, "spec1.instance_id": spec.instanceId, ...spec.settings };
+    const timeoutS = String(Math.max(1, Math.ceil(spec.startTimeoutMs / 1000)));
+    await run(path.join(spec.binDir, "pg_ctl"), ["-D", dataDir, "-l", logFile, "-w", "-t", timeoutS, "-o", settingsArgs(settings).join(" "), "start"], as, `pg_ctl start on 127.0.0.1:${port}`);
+    await waitUntilReady(cluster, spec);
+    return cluster;
+  } catch (err) {
+    await stopLocalCluster(cluster, spec.binDir).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Bounded wait until the server answers a query and reports the expected instance id. */
+async function waitUntilReady(cluster: LocalCluster, spec: LocalClusterSpec): Promise<void> {
+  const { Client } = require("pg");
+  await pollUntil(
+    async (remainingMs) => {
+      const client = new Client({ host: cluster.host, port: cluster.port, user: cluster.user, password: spec.password, database: "postgres", connectionTimeoutMillis: Math.min(remainingMs, 2000) });
+      try {
+        await client.connect();
+        const { rows } = await client.query("SELECT current_setting('spec1.instance_id', true) AS id");
+        return rows[0].id === spec.instanceId ? { done: true, value: undefined } : { done: false, seen: `instance id ${rows[0].id}` };
+      } catch (err) {
+        return { done: false, seen: (err as Error).message };
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+    { what: `local Postgres on 127.0.0.1:${cluster.port} ready`, deadlineMs: spec.startTimeoutMs, intervalMs: 100 },
+  );
+}
+
+/** Stops the server (fast shutdown) and removes its private dir. Safe to call on a half-started or gone cluster. */
+export async function stopLocalCluster(cluster: Pick<LocalCluster, "baseDir" | "dataDir">, binDir: string): Promise<void> {
+  if (fs.existsSync(path.join(cluster.dataDir, "postmaster.pid"))) {
+    await run(path.join(binDir, "pg_ctl"), ["-D", cluster.dataDir, "-m", "fast", "-w", "-t", "30", "stop"], serverUser(), "pg_ctl stop");
+  }
+  fs.rmSync(cluster.baseDir, { recursive: true, force: true });
+}

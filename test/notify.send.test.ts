@@ -1,4 +1,8 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { NotifyConfig, parseNotifyConfig } from "../config/notify";
+import { main, noticeFromArgs } from "../scripts/notify";
 import { Notice, REDACTED } from "../notify/message";
 import { describeDeliveries, sendNotice } from "../notify/notifier";
 import { mailText, MailReceived, Received, startSmtpReceiver, startWebhookReceiver, WebhookCall } from "./helpers/drillReceivers";
@@ -98,4 +102,36 @@ test("with no transport configured, nothing is sent and the outcome says so", as
   const deliveries = await sendNotice(parseNotifyConfig({}), {}, escalation);
   expect(deliveries).toEqual([]);
   expect(describeDeliveries(deliveries)).toBe("no transport configured (set notify.smtp or the notifyWebhookUrl secret)");
+});
+
+describe("scripts/notify.ts, as the pipelines call it", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "spec1-notify-"));
+    fs.writeFileSync(path.join(dir, "Pulumi.cli.yaml"), `config:\n  spec1:notify:\n    smtp: { host: 127.0.0.1, port: ${smtp.port} }\n    timeoutMs: 3000\n`);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test("the restore-failure preset engages the database administrator by webhook and e-mail, secrets from the environment only", async () => {
+    const env = { SPEC1_NOTIFY_WEBHOOK_URL: `${hook.url}/hook`, SPEC1_SMTP_USERNAME: CREDS.smtpUsername, SPEC1_SMTP_PASSWORD: CREDS.smtpPassword };
+    const code = await main(["--stack", "cli", "--stack-dir", dir, "--preset", "restore-failure", "--link", "https://github.com/acme/spec1/actions/runs/1"], env);
+    expect(code).toBe(0);
+    expect(hook.items[0].json.text).toContain("*Monthly backup restore test FAILED: engage the database administrator*");
+    expect(hook.items[0].json.text).toContain("Run: https://github.com/acme/spec1/actions/runs/1");
+    expect(smtp.items[0].to).toEqual(["oncall@laptoppro.my", "lead.engineer@laptoppro.my"]);
+    expect(mailText(smtp.items[0].raw)).toContain("The disposable Postgres container is kept running for debugging");
+    expect(mailText(smtp.items[0].raw)).not.toContain(CREDS.smtpPassword);
+  });
+
+  test("the pre-notice preset says the drill starts in 15 minutes; a failed delivery exits 1", async () => {
+    const code = await main(["--stack", "cli", "--stack-dir", dir, "--preset", "drill-pre-notice"], { SPEC1_NOTIFY_WEBHOOK_URL: `${hook.url}/hook` });
+    expect(code).toBe(1); // no SMTP credentials: the relay refuses the mail
+    expect(hook.items[0].json.text).toContain("*Weekly QR re-login drill starts at 09:00 MYT (in 15 minutes)*");
+  });
+
+  test("arguments are checked before anything is sent", () => {
+    expect(() => noticeFromArgs(["--preset", "drill-pre-notice"])).toThrow("--stack is required");
+    expect(() => noticeFromArgs(["--stack", "drill", "--preset", "party"])).toThrow("--preset party is not one of drill-pre-notice, drill-run-failed, restore-failure");
+    expect(() => noticeFromArgs(["--stack", "drill", "--kind", "gossip", "--subject", "x"])).toThrow("--kind must be one of preNotice, drillResult, escalation, restoreFailure, rollback");
+  });
 });

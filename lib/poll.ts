@@ -8,7 +8,11 @@ export class DeadlineError extends Error {
     readonly waitedMs: number,
     readonly lastSeen: string,
   ) {
-    super(`${what}: not reached within ${Math.round(waitedMs / 1000)}s; last seen: ${lastSeen}`);
+    const message = `${what}: not reached within ${Math.round(waitedMs / 1000)}s; last seen: ${lastSeen}`;
+    super(message);
+    // Serialized into a dynamic provider, the class becomes a function calling `Error.call(this, …)`, which
+    // leaves `this.message` unset: set it here or the provider reports "undefined".
+    this.message = message;
     this.name = "DeadlineError";
   }
 }

@@ -5,7 +5,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AppConfig, parseAppConfig } from "./app";
+import { ChecksConfig, parseChecksConfig } from "./checks";
 import { oneOf } from "./errors";
+import { parseRestoreConfig, RestoreConfig } from "./restore";
 
 export { ConfigError } from "./errors";
 
@@ -21,7 +23,15 @@ export interface AppSecrets {
   readonly gatewayToken: pulumi.Output<string>;
 }
 
-export type StackConfig = { role: "app"; app: AppConfig; secrets: AppSecrets };
+export type StackConfig = { role: "app"; app: AppConfig; checks: ChecksConfig; secrets: AppSecrets };
+
+/** Secrets of the restore stack: read access to the backup bucket. */
+export interface RestoreSecrets {
+  readonly s3AccessKeyId: pulumi.Output<string>;
+  readonly s3SecretAccessKey: pulumi.Output<string>;
+}
+
+export type RestoreStackConfig = { role: "restore"; restore: RestoreConfig; secrets: RestoreSecrets };
 
 /** Raw values of the given keys: JSON objects/numbers parsed, plain strings kept. */
 function readRaw(cfg: pulumi.Config, keys: readonly string[]): Record<string, unknown> {
@@ -48,13 +58,18 @@ function readAppSecrets(cfg: pulumi.Config): AppSecrets {
   };
 }
 
-export function loadConfig(): StackConfig {
+export function loadConfig(): StackConfig | RestoreStackConfig {
   const cfg = new pulumi.Config("spec1");
   const role = oneOf("role", cfg.get("role"), ROLES, "app");
   switch (role) {
     case "app": {
-      const raw = readRaw(cfg, ["registry", "imageTags", "imageRepositories", "dockerHost", "network", "services"]);
-      return { role, app: parseAppConfig(raw), secrets: readAppSecrets(cfg) };
+      const raw = readRaw(cfg, ["registry", "imageTags", "imageRepositories", "dockerHost", "network", "services", "checks"]);
+      return { role, app: parseAppConfig(raw), checks: parseChecksConfig(raw.checks), secrets: readAppSecrets(cfg) };
+    }
+    case "restore": {
+      const raw = readRaw(cfg, ["backup", "disposablePostgres", "restore", "smoke"]);
+      const secrets = { s3AccessKeyId: cfg.requireSecret("s3AccessKeyId"), s3SecretAccessKey: cfg.requireSecret("s3SecretAccessKey") };
+      return { role, restore: parseRestoreConfig(raw), secrets };
     }
     default:
       throw new Error(`role ${role} is not wired yet`);

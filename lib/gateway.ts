@@ -25,6 +25,8 @@ export class GatewayCallError extends Error {
     detail: string,
   ) {
     super(`${what}: ${detail}`);
+    // Set again: serialized into a provider, `super` becomes `Error.call(this, …)`, which sets no message.
+    this.message = `${what}: ${detail}`;
     this.name = "GatewayCallError";
   }
 }

@@ -1,3 +1,4 @@
+import { ProgramRun } from "../local/program";
 import { plainText, programError, runStack, TEST_SECRETS } from "./helpers/program";
 
 const SERVICES = ["web", "api", "worker", "baileys"];
@@ -104,8 +105,58 @@ describe("rollback: changing one tag changes only that service", () => {
       .filter((r) => JSON.stringify(r.inputs) !== JSON.stringify(before.byName(r.name).inputs))
       .map((r) => r.name)
       .sort();
-    expect(changed).toEqual(["spec1-api", "spec1-api-image"]);
+    // The api's container and image, and the one post-deploy check that verifies the api image.
+    expect(changed).toEqual(["spec1-api", "spec1-api-image", "spec1-checks-api-health"]);
     expect(after.byName("spec1-api-image").inputs.name).toBe("registry/app-api:20240301");
+  });
+});
+
+describe("post-deploy checks: what re-runs them", () => {
+  const CHECKS = ["api-health", "web-console", "send-rate", "queues", "qr-path"].map((c) => `spec1-checks-${c}`);
+  let before: ProgramRun, newApi: ProgramRun, bumped: ProgramRun;
+  beforeAll(async () => {
+    before = await runStack("prod");
+    newApi = await runStack("prod", { config: { imageTags: { web: "20240418", api: "20240301", worker: "20240418", baileys: "20240418" } } });
+    bumped = await runStack("prod", { config: { checks: { runId: "2" } } });
+  });
+  /** Per check, the input keys whose values differ between two runs. */
+  const changedKeys = (a: ProgramRun, b: ProgramRun) =>
+    Object.fromEntries(
+      CHECKS.map((name) => {
+        const [x, y] = [a.byName(name).inputs, b.byName(name).inputs];
+        return [name, Object.keys({ ...x, ...y }).filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k]))];
+      }),
+    );
+
+  test("each check carries the digest of exactly the image(s) it verifies", () => {
+    const digest = (s: string) => before.byName(`spec1-${s}-image`).state.repoDigest;
+    expect(CHECKS.map((c) => before.byName(c).inputs.images)).toEqual([
+      { api: digest("api") }, { web: digest("web") }, { baileys: digest("baileys") }, { worker: digest("worker") }, { baileys: digest("baileys") },
+    ]);
+  });
+
+  test("a new api digest changes only the api health check's digest", () => {
+    expect(changedKeys(before, newApi)).toEqual({
+      "spec1-checks-api-health": ["images"], "spec1-checks-web-console": [], "spec1-checks-send-rate": [], "spec1-checks-queues": [], "spec1-checks-qr-path": [],
+    });
+  });
+
+  test("a runId bump changes every check's runId and nothing else", () => {
+    expect(changedKeys(before, bumped)).toEqual(Object.fromEntries(CHECKS.map((c) => [c, ["runId"]])));
+    const otherChanges = bumped.resources.filter((r) => !CHECKS.includes(r.name) && JSON.stringify(r.inputs) !== JSON.stringify(before.byName(r.name).inputs));
+    expect(otherChanges.map((r) => r.name)).toEqual([]);
+  });
+
+  test("no secret in plain text in any check's inputs or serialized provider; the secrets they need arrive wrapped", () => {
+    for (const name of CHECKS) {
+      const { inputs } = before.byName(name);
+      for (const [key, value] of Object.entries(TEST_SECRETS)) {
+        expect({ name, key, leaked: plainText(inputs).includes(value) || String(inputs.__provider).includes(value) }).toEqual({ name, key, leaked: false });
+      }
+    }
+    expect(JSON.stringify(before.byName("spec1-checks-queues").inputs.redisUrl)).toContain(TEST_SECRETS.redisUrl);
+    expect(JSON.stringify(before.byName("spec1-checks-qr-path").inputs.gatewayToken)).toContain(TEST_SECRETS.gatewayToken);
+    expect(JSON.stringify(before.byName("spec1-checks-send-rate").inputs.gatewayToken)).toContain(TEST_SECRETS.gatewayToken);
   });
 });
 

@@ -1,0 +1,83 @@
+/**
+ * Post-deploy check: the QR broadcast path works (runbook, QR drill). For a canary session: listen on
+ * the gateway's WebSocket, POST connect, pass on that session's QR or `open`. Up to `attempts` tries;
+ * on final failure the gateway's last log lines are attached to the error.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { connectSession, fetchGatewayLogs, openEventStream } from "../lib/gateway";
+import { CheckResource, checkProvider } from "./provider";
+import { AttemptResult, decidesAttempt, judgeAttempt, qrFailureMessage } from "./qrPath.logic";
+
+export interface QrPathInputs {
+  readonly httpUrl: string;
+  readonly wsUrl: string;
+  readonly sessionId: string;
+  readonly attempts: number;
+  readonly attemptTimeoutMs: number;
+  readonly deadlineMs: number;
+  readonly requestTimeoutMs: number;
+  readonly logLines: number;
+  readonly gatewayToken?: string;
+}
+
+async function attempt(inputs: QrPathInputs, timeoutMs: number): Promise<AttemptResult> {
+  const call = { token: inputs.gatewayToken, timeoutMs: Math.min(inputs.requestTimeoutMs, timeoutMs) };
+  let stream;
+  try {
+    // Listen first: a QR sent before we listen would be missed.
+    stream = await openEventStream(inputs.wsUrl, call);
+  } catch (err) {
+    return { pass: false, detail: (err as Error).message };
+  }
+  try {
+    await connectSession(inputs.httpUrl, inputs.sessionId, call);
+    const outcome = await stream.waitFor(decidesAttempt(inputs.sessionId), timeoutMs);
+    return judgeAttempt(inputs.sessionId, outcome, timeoutMs);
+  } catch (err) {
+    return { pass: false, detail: (err as Error).message };
+  } finally {
+    stream.close();
+  }
+}
+
+export async function runQrPath(inputs: QrPathInputs, progress: (message: string) => void): Promise<Record<string, unknown>> {
+  const start = Date.now();
+  const failures: string[] = [];
+  for (let n = 1; n <= inputs.attempts; n++) {
+    const left = inputs.deadlineMs - (Date.now() - start);
+    if (left <= 0) {
+      failures.push(`not started: the check's ${Math.round(inputs.deadlineMs / 1000)}s deadline had passed`);
+      break;
+    }
+    const result = await attempt(inputs, Math.min(inputs.attemptTimeoutMs, left));
+    progress(`attempt ${n}: ${result.detail}`);
+    if (result.pass) return { sessionId: inputs.sessionId, passedOn: result.passedOn, attempts: n, lastEvent: result.detail, elapsedMs: Date.now() - start };
+    failures.push(result.detail);
+  }
+  const logs = await fetchGatewayLogs(inputs.httpUrl, inputs.logLines, { token: inputs.gatewayToken, timeoutMs: inputs.requestTimeoutMs });
+  throw new Error(qrFailureMessage(inputs.sessionId, failures, inputs.logLines, logs));
+}
+
+const provider = checkProvider("qr-path", ["gatewayToken"], runQrPath);
+
+export interface QrPathCheckArgs {
+  readonly runId: pulumi.Input<string>;
+  /** Digest of the baileys image this check verifies. */
+  readonly images: pulumi.Input<{ baileys: pulumi.Input<string> }>;
+  readonly httpUrl: pulumi.Input<string>;
+  readonly wsUrl: pulumi.Input<string>;
+  readonly sessionId: pulumi.Input<string>;
+  readonly attempts: pulumi.Input<number>;
+  readonly attemptTimeoutMs: pulumi.Input<number>;
+  readonly deadlineMs: pulumi.Input<number>;
+  readonly requestTimeoutMs: pulumi.Input<number>;
+  readonly logLines: pulumi.Input<number>;
+  /** Secret; sent as `Authorization: Bearer`, never stored in outputs. */
+  readonly gatewayToken: pulumi.Input<string>;
+}
+
+export class QrPathCheck extends CheckResource {
+  constructor(name: string, args: QrPathCheckArgs, opts?: pulumi.CustomResourceOptions) {
+    super(provider, name, { ...args, gatewayToken: pulumi.secret(args.gatewayToken) }, opts);
+  }
+}

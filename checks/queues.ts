@@ -1,0 +1,116 @@
+/**
+ * Post-deploy check: the worker drains its BullMQ queues (runbook: "review worker logs for queue
+ * draining"). Reads counts only: it never takes, pauses or changes a job.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { pollUntil } from "../lib/poll";
+import { CheckResource, checkProvider } from "./provider";
+import { judgeQueue, overall, QueueSample, QueueVerdict, redisLabel } from "./queues.logic";
+
+export interface QueuesInputs {
+  readonly names: readonly string[];
+  readonly prefix: string;
+  readonly intervalMs: number;
+  readonly deadlineMs: number;
+  readonly maxFailed: number;
+  readonly connectTimeoutMs: number;
+  readonly redisUrl: string;
+}
+
+/** A connection that gives up: bounded connect, a few retries, no offline queueing forever. */
+async function connectRedis(url: string, connectTimeoutMs: number): Promise<Redis> {
+  const IORedis = require("ioredis") as typeof import("ioredis").default;
+  let lastError = "";
+  const client = new IORedis(url, {
+    lazyConnect: true,
+    connectTimeout: connectTimeoutMs,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times: number) => (times > 2 ? null : 200),
+  });
+  client.on("error", (err: Error) => (lastError = err.message));
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (err) {
+    client.disconnect();
+    throw new Error(`${redisLabel(url)}: cannot connect: ${lastError || (err as Error).message}`);
+  }
+  return client;
+}
+
+async function sample(queue: Queue, since: number, maxFailed: number): Promise<QueueSample> {
+  const counts = await queue.getJobCounts("waiting", "prioritized", "active", "delayed");
+  // Newest first: maxFailed + 1 jobs are enough to tell whether the threshold is crossed.
+  const failed = (await queue.getFailed(0, maxFailed)).filter((job) => (job.finishedOn ?? 0) >= since);
+  return {
+    at: Date.now(),
+    paused: await queue.isPaused(),
+    waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+    active: counts.active ?? 0,
+    delayed: counts.delayed ?? 0,
+    failedSinceStart: failed.length,
+    lastFailure: failed[0]?.failedReason,
+  };
+}
+
+export async function runQueues(inputs: QueuesInputs, progress: (message: string) => void): Promise<Record<string, unknown>> {
+  const { Queue } = require("bullmq") as typeof import("bullmq");
+  const start = Date.now();
+  const client = await connectRedis(inputs.redisUrl, inputs.connectTimeoutMs);
+  const queues = inputs.names.map((name) => new Queue(name, { connection: client, prefix: inputs.prefix }));
+  const samples: QueueSample[][] = inputs.names.map(() => []);
+  let verdicts: QueueVerdict[] = [];
+  const judgeAll = (final: boolean) => inputs.names.map((name, i) => judgeQueue(name, samples[i], inputs.maxFailed, final));
+  try {
+    await pollUntil<void>(
+      async () => {
+        for (const [i, queue] of queues.entries()) samples[i].push(await sample(queue, start, inputs.maxFailed));
+        verdicts = judgeAll(false);
+        const { done } = overall(verdicts);
+        return done ? { done: true, value: undefined } : { done: false, seen: verdicts.map((v) => v.message).join("; ") };
+      },
+      { what: "queues", deadlineMs: inputs.deadlineMs, intervalMs: inputs.intervalMs, onAttempt: (n, seen) => progress(`sample ${n}: ${seen}`) },
+    ).catch((err) => {
+      // The deadline is when "keeps falling" is judged; anything else is a real error.
+      if ((err as Error).name !== "DeadlineError") throw err;
+      verdicts = judgeAll(true);
+    });
+  } catch (err) {
+    throw new Error(`queues on ${redisLabel(inputs.redisUrl)}: ${(err as Error).message}`);
+  } finally {
+    await Promise.allSettled(queues.map((q) => q.close()));
+    client.disconnect();
+  }
+  const result = Object.fromEntries(
+    verdicts.map((v, i) => [v.queue, { state: v.state, first: samples[i][0], last: samples[i][samples[i].length - 1], samples: samples[i].length }]),
+  );
+  if (!overall(verdicts).pass) {
+    const failing = verdicts.filter((v) => v.state !== "drained" && v.state !== "falling");
+    throw new Error(`queues on ${redisLabel(inputs.redisUrl)} not draining after ${((Date.now() - start) / 1000).toFixed(1)}s: ${failing.map((v) => v.message).join("; ")}`);
+  }
+  return { queues: result, elapsedMs: Date.now() - start };
+}
+
+const provider = checkProvider("queues", ["redisUrl"], runQueues);
+
+export interface QueuesCheckArgs {
+  readonly runId: pulumi.Input<string>;
+  /** Digest of the worker image this check verifies. */
+  readonly images: pulumi.Input<{ worker: pulumi.Input<string> }>;
+  readonly names: pulumi.Input<readonly string[]>;
+  readonly prefix: pulumi.Input<string>;
+  readonly intervalMs: pulumi.Input<number>;
+  readonly deadlineMs: pulumi.Input<number>;
+  readonly maxFailed: pulumi.Input<number>;
+  readonly connectTimeoutMs: pulumi.Input<number>;
+  /** Secret: the product's Redis URL with its password. */
+  readonly redisUrl: pulumi.Input<string>;
+}
+
+export class QueuesCheck extends CheckResource {
+  constructor(name: string, args: QueuesCheckArgs, opts?: pulumi.CustomResourceOptions) {
+    super(provider, name, { ...args, redisUrl: pulumi.secret(args.redisUrl) }, opts);
+  }
+}

@@ -1,0 +1,79 @@
+/** Post-deploy check: the gateway's /metrics shows a healthy send rate (runbook, rollback validation). */
+import * as pulumi from "@pulumi/pulumi";
+import { gatewayCall } from "../lib/gateway";
+import { sleep } from "../lib/poll";
+import { CheckResource, checkProvider } from "./provider";
+import { CounterReading, CounterSpec, judgeSendRate, readCounters, SendRateThresholds, SendRateVerdict } from "./sendRate.logic";
+
+export interface SendRateInputs extends CounterSpec, SendRateThresholds {
+  readonly metricsUrl: string;
+  readonly windowMs: number;
+  readonly deadlineMs: number;
+  readonly requestTimeoutMs: number;
+  readonly gatewayToken?: string;
+}
+
+type Scrape = { reading: CounterReading; at: number } | { error: string };
+
+async function scrape(inputs: SendRateInputs): Promise<Scrape> {
+  try {
+    const res = await gatewayCall(`GET ${inputs.metricsUrl}`, inputs.metricsUrl, { token: inputs.gatewayToken, timeoutMs: inputs.requestTimeoutMs });
+    return { reading: readCounters(res.body, inputs), at: Date.now() };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+/** One measurement: two scrapes a window apart. */
+async function measure(inputs: SendRateInputs): Promise<SendRateVerdict | { pass: false; case: "scrape-failed"; message: string }> {
+  const first = await scrape(inputs);
+  if ("error" in first) return { pass: false, case: "scrape-failed", message: `scrape-failed: ${first.error}` };
+  await sleep(inputs.windowMs);
+  const second = await scrape(inputs);
+  if ("error" in second) return { pass: false, case: "scrape-failed", message: `scrape-failed: ${second.error}` };
+  return judgeSendRate(first.reading, second.reading, second.at - first.at, inputs);
+}
+
+/** Measures until one window passes; a new window starts only if it can end before the deadline. */
+export async function runSendRate(inputs: SendRateInputs, progress: (message: string) => void): Promise<Record<string, unknown>> {
+  const start = Date.now();
+  for (let measurements = 1; ; measurements++) {
+    const verdict = await measure(inputs);
+    progress(`measurement ${measurements}: ${verdict.message}`);
+    if (verdict.pass) {
+      if (verdict.warning) pulumi.log.warn(`send rate: ${verdict.message}`);
+      return { ...verdict, measurements, elapsedMs: Date.now() - start };
+    }
+    if (Date.now() - start + inputs.windowMs > inputs.deadlineMs) {
+      const secs = Math.round((Date.now() - start) / 1000);
+      throw new Error(`send rate at ${inputs.metricsUrl}: not healthy within ${secs}s (${measurements} measurement${measurements === 1 ? "" : "s"}); last: ${verdict.message}`);
+    }
+  }
+}
+
+const provider = checkProvider("send-rate", ["gatewayToken"], runSendRate);
+
+export interface SendRateCheckArgs {
+  readonly runId: pulumi.Input<string>;
+  /** Digest of the baileys image this check verifies. */
+  readonly images: pulumi.Input<{ baileys: pulumi.Input<string> }>;
+  readonly metricsUrl: pulumi.Input<string>;
+  readonly windowMs: pulumi.Input<number>;
+  readonly deadlineMs: pulumi.Input<number>;
+  readonly requestTimeoutMs: pulumi.Input<number>;
+  readonly metric: pulumi.Input<string>;
+  readonly label: pulumi.Input<string>;
+  readonly successValue: pulumi.Input<string>;
+  readonly failedValue: pulumi.Input<string>;
+  readonly minPerMinute: pulumi.Input<number>;
+  readonly maxFailureRatio: pulumi.Input<number>;
+  readonly noTraffic: pulumi.Input<"fail" | "warn">;
+  /** Secret; sent as `Authorization: Bearer`, never stored in outputs. */
+  readonly gatewayToken: pulumi.Input<string>;
+}
+
+export class SendRateCheck extends CheckResource {
+  constructor(name: string, args: SendRateCheckArgs, opts?: pulumi.CustomResourceOptions) {
+    super(provider, name, { ...args, gatewayToken: pulumi.secret(args.gatewayToken) }, opts);
+  }
+}

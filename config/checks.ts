@@ -1,0 +1,215 @@
+/**
+ * `spec1:checks`: where and how the post-deploy checks look. Every default is written once, in
+ * CHECKS_DEFAULTS; a stack file sets only what differs (see Pulumi.staging.yaml).
+ */
+import { ConfigError, isObject, oneOf, optionalNumber, optionalString, rejectUnknownKeys } from "./errors";
+
+export interface HttpCheckConfig {
+  readonly url: string;
+  /** First wait between attempts; it grows ×1.5 up to 4× this. */
+  readonly intervalMs: number;
+  readonly deadlineMs: number;
+  /** Bound on one request. */
+  readonly requestTimeoutMs: number;
+}
+
+export type NoTrafficPolicy = "fail" | "warn";
+
+export interface SendRateConfig {
+  readonly metricsUrl: string;
+  /** Time between the two scrapes of one measurement. */
+  readonly windowMs: number;
+  /** Measurements are repeated until one passes or this ends. */
+  readonly deadlineMs: number;
+  readonly requestTimeoutMs: number;
+  readonly metric: string;
+  readonly label: string;
+  readonly successValue: string;
+  readonly failedValue: string;
+  /** Lowest healthy send rate, successful messages per minute. */
+  readonly minPerMinute: number;
+  /** Highest healthy failed / (success + failed) over the window. */
+  readonly maxFailureRatio: number;
+  /** No message at all in the window: `fail` (default) or `warn` (pass, with a warning in the log and outputs). */
+  readonly noTraffic: NoTrafficPolicy;
+}
+
+export interface QueuesConfig {
+  /** BullMQ queue names of the worker. */
+  readonly names: readonly string[];
+  /** BullMQ key prefix. */
+  readonly prefix: string;
+  readonly intervalMs: number;
+  readonly deadlineMs: number;
+  /** Most failed jobs tolerated per queue while the check runs. */
+  readonly maxFailed: number;
+  readonly connectTimeoutMs: number;
+}
+
+export interface QrConfig {
+  readonly sessionId: string;
+  readonly attempts: number;
+  /** How long one attempt waits for the QR (or `open`) after its connect request. */
+  readonly attemptTimeoutMs: number;
+  readonly deadlineMs: number;
+  readonly requestTimeoutMs: number;
+  /** Gateway log lines attached to a final failure. */
+  readonly logLines: number;
+}
+
+export interface ChecksConfig {
+  /** Bump to re-run every check without any other change. */
+  readonly runId: string;
+  readonly health: HttpCheckConfig;
+  readonly web: HttpCheckConfig;
+  readonly gateway: { readonly httpUrl: string; readonly wsUrl: string };
+  readonly sendRate: SendRateConfig;
+  readonly queues: QueuesConfig;
+  readonly qr: QrConfig;
+}
+
+const HTTP_TIMING = { intervalMs: 2000, deadlineMs: 120000, requestTimeoutMs: 5000 };
+
+export const CHECKS_DEFAULTS = {
+  runId: "1",
+  health: { url: "https://whatsappbot.laptoppro.my/api/health", ...HTTP_TIMING },
+  web: { url: "https://whatsappbot.laptoppro.my/", ...HTTP_TIMING },
+  gateway: { httpUrl: "http://localhost:4001", wsUrl: "ws://localhost:4002" },
+  sendRate: {
+    // metricsUrl defaults to `${gateway.httpUrl}/metrics`.
+    windowMs: 60000,
+    deadlineMs: 300000,
+    requestTimeoutMs: 5000,
+    metric: "baileys_messages_sent_total",
+    label: "status",
+    successValue: "success",
+    failedValue: "failed",
+    minPerMinute: 1,
+    maxFailureRatio: 0.05,
+    noTraffic: "fail" as NoTrafficPolicy,
+  },
+  queues: {
+    // SPEC-1's worker: outbound WhatsApp messages, and maintenance jobs such as BACKUP_DAILY.
+    names: ["outbound-messages", "maintenance"],
+    prefix: "bull",
+    intervalMs: 2000,
+    deadlineMs: 180000,
+    maxFailed: 5,
+    connectTimeoutMs: 5000,
+  },
+  qr: { sessionId: "canary", attempts: 3, attemptTimeoutMs: 30000, deadlineMs: 120000, requestTimeoutMs: 5000, logLines: 200 },
+} as const;
+
+const SECTIONS = ["runId", "health", "web", "gateway", "sendRate", "queues", "qr"] as const;
+
+export function parseChecksConfig(value: unknown): ChecksConfig {
+  const raw = section("checks", value, SECTIONS);
+  const d = CHECKS_DEFAULTS;
+  const gateway = section("checks.gateway", raw.gateway, ["httpUrl", "wsUrl"]);
+  const httpUrl = url("checks.gateway.httpUrl", gateway.httpUrl, d.gateway.httpUrl, ["http:", "https:"]);
+  return {
+    runId: parseRunId(raw.runId),
+    health: parseHttpCheck("checks.health", raw.health, d.health),
+    web: parseHttpCheck("checks.web", raw.web, d.web),
+    gateway: { httpUrl, wsUrl: url("checks.gateway.wsUrl", gateway.wsUrl, d.gateway.wsUrl, ["ws:", "wss:"]) },
+    sendRate: parseSendRate(raw.sendRate, `${httpUrl.replace(/\/$/, "")}/metrics`),
+    queues: parseQueues(raw.queues),
+    qr: parseQr(raw.qr),
+  };
+}
+
+function parseRunId(value: unknown): string {
+  if (value === undefined) return CHECKS_DEFAULTS.runId;
+  if ((typeof value === "string" && value.trim() !== "") || (typeof value === "number" && Number.isFinite(value))) return String(value);
+  throw new ConfigError("checks.runId", `${JSON.stringify(value)} is not a string or number`, "set e.g. 2 (pulumi config set --path checks.runId 2)");
+}
+
+function parseHttpCheck(key: string, value: unknown, d: HttpCheckConfig): HttpCheckConfig {
+  const raw = section(key, value, ["url", "intervalMs", "deadlineMs", "requestTimeoutMs"]);
+  return {
+    url: url(`${key}.url`, raw.url, d.url, ["http:", "https:"]),
+    ...timing(key, raw, d),
+  };
+}
+
+function timing(key: string, raw: Record<string, unknown>, d: { intervalMs: number; deadlineMs: number; requestTimeoutMs: number }) {
+  return {
+    intervalMs: optionalNumber(`${key}.intervalMs`, raw.intervalMs, d.intervalMs, { min: 1, integer: true }),
+    deadlineMs: optionalNumber(`${key}.deadlineMs`, raw.deadlineMs, d.deadlineMs, { min: 1, integer: true }),
+    requestTimeoutMs: optionalNumber(`${key}.requestTimeoutMs`, raw.requestTimeoutMs, d.requestTimeoutMs, { min: 1, integer: true }),
+  };
+}
+
+function parseSendRate(value: unknown, metricsUrl: string): SendRateConfig {
+  const key = "checks.sendRate";
+  const d = CHECKS_DEFAULTS.sendRate;
+  const raw = section(key, value, ["metricsUrl", "windowMs", "deadlineMs", "requestTimeoutMs", "metric", "label", "successValue", "failedValue", "minPerMinute", "maxFailureRatio", "noTraffic"]);
+  const ratio = optionalNumber(`${key}.maxFailureRatio`, raw.maxFailureRatio, d.maxFailureRatio);
+  if (ratio > 1) throw new ConfigError(`${key}.maxFailureRatio`, `${ratio} is above 1`, `set a ratio 0–1, e.g. ${d.maxFailureRatio}`);
+  return {
+    metricsUrl: url(`${key}.metricsUrl`, raw.metricsUrl, metricsUrl, ["http:", "https:"]),
+    windowMs: optionalNumber(`${key}.windowMs`, raw.windowMs, d.windowMs, { min: 1, integer: true }),
+    deadlineMs: optionalNumber(`${key}.deadlineMs`, raw.deadlineMs, d.deadlineMs, { min: 1, integer: true }),
+    requestTimeoutMs: optionalNumber(`${key}.requestTimeoutMs`, raw.requestTimeoutMs, d.requestTimeoutMs, { min: 1, integer: true }),
+    metric: optionalString(`${key}.metric`, raw.metric, d.metric),
+    label: optionalString(`${key}.label`, raw.label, d.label),
+    successValue: optionalString(`${key}.successValue`, raw.successValue, d.successValue),
+    failedValue: optionalString(`${key}.failedValue`, raw.failedValue, d.failedValue),
+    minPerMinute: optionalNumber(`${key}.minPerMinute`, raw.minPerMinute, d.minPerMinute),
+    maxFailureRatio: ratio,
+    noTraffic: oneOf(`${key}.noTraffic`, raw.noTraffic, ["fail", "warn"] as const, d.noTraffic),
+  };
+}
+
+function parseQueues(value: unknown): QueuesConfig {
+  const key = "checks.queues";
+  const d = CHECKS_DEFAULTS.queues;
+  const raw = section(key, value, ["names", "prefix", "intervalMs", "deadlineMs", "maxFailed", "connectTimeoutMs"]);
+  const names = raw.names === undefined ? d.names : raw.names;
+  if (!Array.isArray(names) || names.length === 0 || names.some((n) => typeof n !== "string" || n.trim() === "")) {
+    throw new ConfigError(`${key}.names`, `${JSON.stringify(raw.names)} is not a non-empty list of queue names`, `set e.g. ${JSON.stringify(d.names)}`);
+  }
+  return {
+    names: names as string[],
+    prefix: optionalString(`${key}.prefix`, raw.prefix, d.prefix),
+    intervalMs: optionalNumber(`${key}.intervalMs`, raw.intervalMs, d.intervalMs, { min: 1, integer: true }),
+    deadlineMs: optionalNumber(`${key}.deadlineMs`, raw.deadlineMs, d.deadlineMs, { min: 1, integer: true }),
+    maxFailed: optionalNumber(`${key}.maxFailed`, raw.maxFailed, d.maxFailed, { integer: true }),
+    connectTimeoutMs: optionalNumber(`${key}.connectTimeoutMs`, raw.connectTimeoutMs, d.connectTimeoutMs, { min: 1, integer: true }),
+  };
+}
+
+function parseQr(value: unknown): QrConfig {
+  const key = "checks.qr";
+  const d = CHECKS_DEFAULTS.qr;
+  const raw = section(key, value, ["sessionId", "attempts", "attemptTimeoutMs", "deadlineMs", "requestTimeoutMs", "logLines"]);
+  return {
+    sessionId: optionalString(`${key}.sessionId`, raw.sessionId, d.sessionId),
+    attempts: optionalNumber(`${key}.attempts`, raw.attempts, d.attempts, { min: 1, integer: true }),
+    attemptTimeoutMs: optionalNumber(`${key}.attemptTimeoutMs`, raw.attemptTimeoutMs, d.attemptTimeoutMs, { min: 1, integer: true }),
+    deadlineMs: optionalNumber(`${key}.deadlineMs`, raw.deadlineMs, d.deadlineMs, { min: 1, integer: true }),
+    requestTimeoutMs: optionalNumber(`${key}.requestTimeoutMs`, raw.requestTimeoutMs, d.requestTimeoutMs, { min: 1, integer: true }),
+    logLines: optionalNumber(`${key}.logLines`, raw.logLines, d.logLines, { min: 1, integer: true }),
+  };
+}
+
+function section(key: string, value: unknown, known: readonly string[]): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (!isObject(value)) throw new ConfigError(key, "is not an object", `set e.g. {"${known[0]}": …} or leave it out for the defaults`);
+  rejectUnknownKeys(key, value, known);
+  return value;
+}
+
+function url(key: string, value: unknown, fallback: string, protocols: readonly string[]): string {
+  const text = optionalString(key, value, fallback);
+  let parsed: URL;
+  try {
+    parsed = new URL(text);
+  } catch {
+    throw new ConfigError(key, `"${text}" is not a URL`, `set e.g. ${fallback}`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(key, `"${text}" is not a ${protocols.map((p) => p.replace(":", "")).join("/")} URL`, `set e.g. ${fallback}`);
+  }
+  return text;
+}

@@ -34,10 +34,14 @@ async function measure(inputs: SendRateInputs): Promise<SendRateVerdict | { pass
   return judgeSendRate(first.reading, second.reading, second.at - first.at, inputs);
 }
 
-/** Measures until one window passes; a new window starts only if it can end before the deadline. */
+/**
+ * Measures until one window passes; a new window starts only if it can end before the deadline, and
+ * no sooner than a window after the previous one began (a failing scrape is not retried in a tight loop).
+ */
 export async function runSendRate(inputs: SendRateInputs, progress: (message: string) => void): Promise<Record<string, unknown>> {
   const start = Date.now();
   for (let measurements = 1; ; measurements++) {
+    const began = Date.now();
     const verdict = await measure(inputs);
     progress(`measurement ${measurements}: ${verdict.message}`);
     if (verdict.pass) {
@@ -48,6 +52,7 @@ export async function runSendRate(inputs: SendRateInputs, progress: (message: st
       const secs = Math.round((Date.now() - start) / 1000);
       throw new Error(`send rate at ${inputs.metricsUrl}: not healthy within ${secs}s (${measurements} measurement${measurements === 1 ? "" : "s"}); last: ${verdict.message}`);
     }
+    await sleep(Math.max(0, began + inputs.windowMs - Date.now()));
   }
 }
 

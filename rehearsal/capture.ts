@@ -1,6 +1,7 @@
 /** Runs `captureStacks.ts` in a child process and returns what the program registered for each stack. */
 import { fork } from "child_process";
 import * as path from "path";
+import * as readline from "readline";
 import type { CaptureReply, CaptureRequest, CapturedStack } from "./captureStacks";
 import { Lifecycle } from "./lifecycle";
 
@@ -15,9 +16,13 @@ export async function captureStacks(lifecycle: Lifecycle, requests: CaptureReque
     const proc = fork(path.join(__dirname, "captureStacks.ts"), [], {
       execArgv: ["--import", "tsx"],
       cwd: path.resolve(__dirname, ".."),
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      // tsx keeps its compile cache in the temp dir: the outer one keeps it warm from run to run.
+      env: { ...process.env, TMPDIR: lifecycle.outerTmpdir },
     });
     lifecycle.pids.push(proc.pid!);
+    // What the program logs (e.g. which backup the restore will take) is progress: show it, indented.
+    for (const stream of [proc.stdout!, proc.stderr!]) readline.createInterface({ input: stream }).on("line", (l) => lifecycle.log(`      │ ${l}`));
     const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
     return { proc, exited, stop: async () => (proc.exitCode === null && proc.signalCode === null ? (proc.kill("SIGKILL"), exited) : exited) };
   });

@@ -14,6 +14,8 @@ interface Started {
 }
 
 export class Lifecycle {
+  /** The temp dir before the run, for caches that should outlive it (tsx's compile cache). */
+  readonly outerTmpdir = os.tmpdir();
   /** Private to this run, under os.tmpdir(); removed by `close()`. */
   readonly tempDir = fs.mkdtempSync(path.join(os.tmpdir(), TEMP_PREFIX));
   /** Loopback ports and child pids this run used: after `close()` none of them answers. */
@@ -22,7 +24,7 @@ export class Lifecycle {
   private readonly started: Started[] = [];
   private closing: Promise<string[]> | undefined;
 
-  constructor(private readonly log: (line: string) => void) {}
+  constructor(readonly log: (line: string) => void) {}
 
   /** Starts one thing and registers how to stop it; nothing starts once closing has begun. */
   async start<T extends { stop(): Promise<void> }>(what: string, start: () => Promise<T>): Promise<T> {

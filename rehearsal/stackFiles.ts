@@ -34,14 +34,18 @@ export function fillPlaceholders<T>(value: T, values: Readonly<Record<string, st
   );
 }
 
-export function readRehearsalStack(stack: string, values: Readonly<Record<string, string | number>>): RehearsalStack {
-  const file = `Pulumi.${stack}.yaml`;
-  const doc = parseYaml(fs.readFileSync(path.join(ROOT, file), "utf8")) ?? {};
+/** A stack file as written, placeholders not yet filled: enough to see which queues and sessions it names. */
+export function readRehearsalStack(stack: string): RehearsalStack {
+  const doc = parseYaml(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
   const rehearsal: Props = {};
   for (const [key, value] of Object.entries<unknown>(doc.config ?? {})) {
     if (key.startsWith("rehearsal:")) rehearsal[key.slice("rehearsal:".length)] = value;
   }
-  const filled = fillPlaceholders({ config: readStackConfig(stack, ROOT), rehearsal }, values, file);
-  const { secrets = {}, ...rest } = filled.rehearsal;
-  return { stack, config: filled.config, secrets: secrets as Record<string, string>, rehearsal: rest };
+  const { secrets = {}, ...rest } = rehearsal;
+  return { stack, config: readStackConfig(stack, ROOT), secrets: secrets as Record<string, string>, rehearsal: rest };
+}
+
+/** The stack with every `{{name}}` replaced by the value the local SPEC-1 gave it. */
+export function fillStack(raw: RehearsalStack, values: Readonly<Record<string, string | number>>): RehearsalStack {
+  return { ...fillPlaceholders(raw, values, `Pulumi.${raw.stack}.yaml`), stack: raw.stack };
 }

@@ -1,0 +1,72 @@
+/**
+ * The local SPEC-1's backups: a real database seeded with users, sales and tickets, dumped by the real
+ * `pg_dump`, and served by a local S3 endpoint among years of older daily backups and the sidecars a
+ * backup job leaves — what the monthly restore test finds in MinIO. The seeding Postgres is stopped as
+ * soon as its dump is taken; the S3 endpoint runs until the rehearsal ends.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { POSTGRES_BIN_DIR, startPostgres } from "../local/services/postgres";
+import { stopLocalCluster } from "../restore/localEngine";
+import { LocalS3, S3RVER_CREDENTIALS, startS3 } from "../local/services/s3";
+import { dumpDatabase, SeedSummary, seedDatabase, SMALL_SEED, uploadNewestBackup, uploadOlderBackups } from "../test/helpers/restoreFixtures";
+import type { Lifecycle } from "./lifecycle";
+
+export interface BackupStoreSettings {
+  readonly bucket: string;
+  /** Key prefix, ending in `/`. */
+  readonly prefix: string;
+  readonly olderBackups: number;
+  /** The newest dump is cut off half way, as when the backup job died mid-upload. */
+  readonly truncated: boolean;
+}
+
+export interface BackupStore {
+  readonly s3: LocalS3;
+  /** What was seeded: what the restore's smoke SQL must find. */
+  readonly seeded: SeedSummary;
+  readonly newestKey: string;
+  readonly values: Record<string, string>;
+}
+
+export async function startBackupStore(lifecycle: Lifecycle, settings: BackupStoreSettings): Promise<BackupStore> {
+  const log = (line: string) => lifecycle.log(`  ${line}`);
+  const s3 = await lifecycle.start("s3rver", () => startS3({ buckets: [settings.bucket] }));
+  lifecycle.ports.push(s3.port);
+  log(`started s3rver                 ${s3.endpoint} (bucket ${settings.bucket})`);
+
+  const pg = await lifecycle.start("seeding Postgres", () => startPostgres());
+  lifecycle.ports.push(pg.port);
+  log(`started Postgres (to seed)     127.0.0.1:${pg.port}`);
+  const seeded = await seedDatabase(pg, "spec1", SMALL_SEED);
+  const dump = path.join(lifecycle.tempDir, "spec1.dump");
+  await dumpDatabase(pg, "spec1", "custom", dump);
+  await pg.stop();
+  log(`seeded spec1: ${seeded.users} users, ${seeded.recentSales} sales in the last 30 days, tickets ${JSON.stringify(seeded.ticketsByStatus)}; pg_dump -Fc: ${fs.statSync(dump).size} bytes`);
+
+  const client = s3.client();
+  try {
+    await uploadOlderBackups(client, settings.bucket, settings.prefix, settings.olderBackups);
+    if (settings.truncated) fs.truncateSync(dump, Math.floor(fs.statSync(dump).size / 2));
+    const newestKey = `${settings.prefix}${new Date().toISOString().slice(0, 10)}T02-00-00Z.dump`;
+    await uploadNewestBackup(client, settings.bucket, newestKey, dump, settings.truncated ? "none" : "matching");
+    log(`uploaded ${settings.olderBackups} older daily backups, then ${newestKey}${settings.truncated ? " (TRUNCATED)" : " + .sha256"}, a zero-byte dump and a manifest`);
+    return { s3, seeded, newestKey, values: { s3Endpoint: s3.endpoint, s3AccessKeyId: S3RVER_CREDENTIALS.accessKeyId, s3SecretAccessKey: S3RVER_CREDENTIALS.secretAccessKey } };
+  } finally {
+    client.destroy();
+    fs.rmSync(dump, { force: true });
+  }
+}
+
+/**
+ * A disposable Postgres the restore stack's provider was still creating when the rehearsal was stopped
+ * is in no state to destroy; it lives under the rehearsal's temp dir, so find its data dir there.
+ */
+export async function stopStrayClusters(tempDir: string): Promise<void> {
+  if (!fs.existsSync(tempDir)) return;
+  for (const entry of fs.readdirSync(tempDir)) {
+    const baseDir = path.join(tempDir, entry);
+    const dataDir = path.join(baseDir, "data");
+    if (fs.existsSync(path.join(dataDir, "postmaster.pid"))) await stopLocalCluster({ baseDir, dataDir }, POSTGRES_BIN_DIR);
+  }
+}

@@ -1,0 +1,69 @@
+/** What every rehearsed procedure gets, returns, and how its `pulumi up` steps are printed. */
+import type { ProviderHost } from "../local/providerHost";
+import type { BackupStore } from "./backupStore";
+import type { CapturedStack } from "./capture";
+import { StepKind, StepResult, UpEvents } from "./engine";
+import type { Fault } from "./faults";
+import type { Lifecycle } from "./lifecycle";
+import type { ServingSpec1 } from "./localSpec1";
+
+export interface RehearsalContext {
+  readonly lifecycle: Lifecycle;
+  readonly log: (line: string) => void;
+  readonly host: ProviderHost;
+  readonly spec1: ServingSpec1;
+  readonly fault: Fault | undefined;
+  readonly reportsDir: string;
+  /** The one image tag the rollback changes. */
+  readonly rollback: RollbackChange;
+  /** The backups the restore test finds (when it runs). */
+  readonly backups?: BackupStore;
+  /** Captured program runs by label (e.g. `app`, `app-rollback`, `restore`, `drill`). */
+  readonly stacks: ReadonlyMap<string, CapturedStack>;
+}
+
+export interface RollbackChange {
+  readonly service: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface ProcedureOutcome {
+  /** The runbook's verification lines, as measured. */
+  readonly verification: string[];
+}
+
+/** A procedure that did not pass: the provider's message, and what it had verified until then. */
+export class ProcedureFailure extends Error {
+  constructor(
+    message: string,
+    readonly outcome: ProcedureOutcome,
+  ) {
+    super(message);
+    this.name = "ProcedureFailure";
+  }
+}
+
+const SYMBOL: Record<StepResult["status"], string> = { done: "✓", failed: "✗", "not run": "·" };
+const PAST: Record<StepKind, string> = { create: "created", update: "updated", replace: "replaced", same: "unchanged" };
+const MARK: Record<StepKind, string> = { create: "+ ", update: "~ ", replace: "+-", same: "  " };
+
+/** Prints each step as it starts and ends, like `pulumi up`'s progress. */
+export function printSteps(log: (line: string) => void): UpEvents {
+  return {
+    onStart: (name, step) => step !== "same" && log(`    ${MARK[step]} ${name} ${step.replace(/e$/, "")}ing…`),
+    onDone: (r) => {
+      if (r.status === "not run") return log(`    ${SYMBOL[r.status]} ${r.name}: not run (${r.reason})`);
+      const what = PAST[r.step];
+      const line = `    ${SYMBOL[r.status]} ${r.name} ${r.status === "done" ? what : `${r.step} failed`} (${(r.ms / 1000).toFixed(1)}s)`;
+      log(r.status === "failed" ? `${line}\n${indent(r.error, "        ")}` : line);
+    },
+  };
+}
+
+export function indent(text: string, prefix: string): string {
+  return text
+    .split("\n")
+    .map((l) => prefix + l)
+    .join("\n");
+}

@@ -1,0 +1,53 @@
+/**
+ * Runbook §2 on the restore stack: `pulumi preview` names the backup, `pulumi up` restores it into a
+ * disposable Postgres and runs the smoke SQL, and `pulumi destroy` removes the server — only after a
+ * passing up, as the scheduled pipeline does. After a failed up the server would be kept for the DBA;
+ * the rehearsal says where it is, then removes it with everything else.
+ */
+import { destroy, up, UpResult } from "../engine";
+import { printSteps, ProcedureFailure, ProcedureOutcome, RehearsalContext } from "../procedure";
+import type { BackupStore } from "../backupStore";
+
+export async function rehearseRestore(ctx: RehearsalContext, store: BackupStore): Promise<ProcedureOutcome> {
+  const stack = ctx.stacks.get("restore")!;
+  const backup = stack.outputs.backup as { url: string; size: number; ageHours: number; type: string };
+  ctx.log(`  $ pulumi preview -s restore`);
+  ctx.log(`    will restore ${backup.url} (${backup.size} bytes, ${backup.type}, ${backup.ageHours} h old)`);
+
+  ctx.log(`\n  $ pulumi up -s restore`);
+  const result = await up(ctx.host, stack.resources, new Map(), printSteps(ctx.log));
+  let destroyed = false;
+  const destroyStack = async () => {
+    if (destroyed) return;
+    destroyed = true;
+    await destroy(ctx.host, stack.resources, result.state, (name) => ctx.log(`    - ${name} deleting…`));
+  };
+  ctx.lifecycle.defer("the restore stack's resources", destroyStack);
+  if (!result.ok) {
+    ctx.log(`\n  (In production the disposable Postgres stays up for the DBA; the rehearsal removes it when it stops.)`);
+    throw new ProcedureFailure(firstError(result), { verification: [] });
+  }
+  const verification = smokeLines(result, store);
+  ctx.log(`\n  $ pulumi destroy -s restore`);
+  await destroyStack();
+  ctx.log(`    disposable Postgres and downloaded dump removed`);
+  return { verification };
+}
+
+function firstError(result: UpResult): string {
+  const failed = result.steps.find((s) => s.status === "failed");
+  return failed?.status === "failed" ? `${failed.name}: ${failed.error}` : "a step failed";
+}
+
+/** The runbook's verification: smoke results with RTO/RPO, and whether they match what was seeded. */
+function smokeLines(result: UpResult, store: BackupStore): string[] {
+  const run = [...result.state.values()].find((d) => d.outs.report !== undefined);
+  const report = run?.outs.report as { backup: { ageHours: number; type?: string }; timings: { rtoSeconds?: number }; smoke: Record<string, string> };
+  const seeded = store.seeded;
+  const lines = [
+    `restore passed: RTO ${report.timings.rtoSeconds?.toFixed(1)} s (download → smoke SQL answered), RPO ${report.backup.ageHours} h (backup age), ${report.backup.type} dump`,
+    `seeded: ${seeded.users} users, ${seeded.recentSales} recent sales, tickets ${Object.entries(seeded.ticketsByStatus).map(([s, n]) => `${s} ${n}`).join(", ")}`,
+  ];
+  for (const [name, output] of Object.entries(report.smoke)) lines.push(`smoke ${name}: ${output.trim().split("\n").join(" | ")}`);
+  return lines;
+}

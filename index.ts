@@ -3,11 +3,15 @@
  *   app      — the four services pinned by image tag (rollback = change a tag, preview, up)
  *   restore  — the monthly restore test: `pulumi up` restores the latest backup into a disposable
  *              Postgres and smoke-tests it; `pulumi destroy` removes the server (skipped when up failed)
+ *   drill    — the weekly QR re-login drill: `pulumi preview` names the sessions, `pulumi up` runs it
  */
 import { AppServices } from "./components/appServices";
 import { PostDeployChecks } from "./components/postDeployChecks";
+import { QrDrill } from "./components/qrDrill";
 import { findBackupToRestore, RestoreTest } from "./components/restoreTest";
-import { loadConfig, RestoreStackConfig, StackConfig } from "./config";
+import { RollbackNotice } from "./components/rollbackNotice";
+import { DrillStackConfig, loadConfig, RestoreStackConfig, StackConfig } from "./config";
+import { drillSessions } from "./drill/sessions";
 
 // Read and validate all config before any resource is registered.
 const config = loadConfig();
@@ -16,7 +20,16 @@ function appStack(cfg: Extract<StackConfig, { role: "app" }>) {
   const app = new AppServices("spec1", { config: cfg.app, secrets: cfg.secrets });
   // Runbook "Validation": health, web console, send rate, queues draining (+ the QR path), after the containers change.
   const checks = new PostDeployChecks("spec1-checks", { config: cfg.checks, images: app.images, after: Object.values(app.containers), secrets: cfg.secrets });
-  return { images: app.images, checks: checks.results };
+  // Runbook "Post-Rollback": once the checks passed, an image change is announced, filed and given a post-mortem.
+  const notice = new RollbackNotice("spec1-rollback-notice", {
+    images: app.images,
+    checks: checks.results,
+    rollback: cfg.rollback.config,
+    notify: cfg.notify.config,
+    notifyCredentials: cfg.notify.credentials,
+    trackerToken: cfg.rollback.trackerToken,
+  });
+  return { images: app.images, checks: checks.results, rollback: notice.lastChange };
 }
 
 async function restoreStack(cfg: RestoreStackConfig) {
@@ -27,4 +40,20 @@ async function restoreStack(cfg: RestoreStackConfig) {
   return { backup, disposablePostgres: test.serverInfo, report: test.report };
 }
 
-export = config.role === "restore" ? restoreStack(config) : appStack(config);
+async function drillStack(cfg: DrillStackConfig) {
+  // Runbook §1: the active sessions (configured, or a read-only GET /sessions so the preview names them) …
+  const d = cfg.drill;
+  const sessions = await drillSessions(d.sessions, { url: d.gatewayUrl, token: cfg.secrets.gatewayToken, timeoutMs: d.requestTimeoutMs });
+  // … pause outbound automation, re-login each session, resume, send a test message, report.
+  const drill = new QrDrill("spec1-drill", {
+    config: d,
+    sessions,
+    redisUrl: cfg.secrets.redisUrl,
+    gatewayToken: cfg.secrets.gatewayToken,
+    notify: cfg.notify.config,
+    notifyCredentials: cfg.notify.credentials,
+  });
+  return { runId: d.runId, sessions, pausedQueues: drill.pausedQueues, alreadyPausedQueues: drill.alreadyPausedQueues, report: drill.report };
+}
+
+export = config.role === "restore" ? restoreStack(config) : config.role === "drill" ? drillStack(config) : appStack(config);

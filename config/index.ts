@@ -6,7 +6,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppConfig, parseAppConfig } from "./app";
 import { ChecksConfig, parseChecksConfig } from "./checks";
-import { oneOf } from "./errors";
+import { DrillConfig, parseDrillConfig } from "./drill";
+import { ConfigError, oneOf } from "./errors";
+import { NotifyConfig, parseNotifyConfig, parseRollbackConfig, RollbackConfig } from "./notify";
 import { parseRestoreConfig, RestoreConfig } from "./restore";
 
 export { ConfigError } from "./errors";
@@ -23,7 +25,28 @@ export interface AppSecrets {
   readonly gatewayToken: pulumi.Output<string>;
 }
 
-export type StackConfig = { role: "app"; app: AppConfig; checks: ChecksConfig; secrets: AppSecrets };
+/** The notifier, for every role: `spec1:notify`, and its transport secrets (each optional). */
+export interface NotifySettings {
+  readonly config: NotifyConfig;
+  /** notifyWebhookUrl, smtpUsername, smtpPassword: one secret object, unset ones left out. */
+  readonly credentials: pulumi.Output<{ webhookUrl?: string; smtpUsername?: string; smtpPassword?: string }>;
+}
+
+/** After a rollback: `spec1:rollback` and the tracker's secret token (`trackerToken`, optional). */
+export interface RollbackSettings {
+  readonly config: RollbackConfig;
+  readonly trackerToken: pulumi.Output<string>;
+}
+
+export type StackConfig = { role: "app"; app: AppConfig; checks: ChecksConfig; secrets: AppSecrets; notify: NotifySettings; rollback: RollbackSettings };
+
+/** The weekly QR drill: the product's Redis (outbound queues) and the gateway token, both secret. */
+export type DrillStackConfig = {
+  role: "drill";
+  drill: DrillConfig;
+  notify: NotifySettings;
+  secrets: { readonly redisUrl: pulumi.Output<string>; readonly gatewayToken: pulumi.Output<string> };
+};
 
 /** Secrets of the restore stack: read access to the backup bucket. */
 export interface RestoreSecrets {
@@ -58,20 +81,36 @@ function readAppSecrets(cfg: pulumi.Config): AppSecrets {
   };
 }
 
-export function loadConfig(): StackConfig | RestoreStackConfig {
+function readNotify(cfg: pulumi.Config): NotifySettings {
+  const optional = (key: string) => cfg.getSecret(key) ?? pulumi.secret<string | undefined>(undefined);
+  const credentials = pulumi
+    .all([optional("notifyWebhookUrl"), optional("smtpUsername"), optional("smtpPassword")])
+    .apply(([webhookUrl, smtpUsername, smtpPassword]) => JSON.parse(JSON.stringify({ webhookUrl, smtpUsername, smtpPassword })));
+  return { config: parseNotifyConfig(readRaw(cfg, ["notify"]).notify), credentials: pulumi.secret(credentials) };
+}
+
+export function loadConfig(): StackConfig | RestoreStackConfig | DrillStackConfig {
   const cfg = new pulumi.Config("spec1");
   const role = oneOf("role", cfg.get("role"), ROLES, "app");
   switch (role) {
     case "app": {
       const raw = readRaw(cfg, ["registry", "imageTags", "imageRepositories", "dockerHost", "network", "services", "checks"]);
-      return { role, app: parseAppConfig(raw), checks: parseChecksConfig(raw.checks), secrets: readAppSecrets(cfg) };
+      const rollback = { config: parseRollbackConfig(readRaw(cfg, ["rollback"]).rollback), trackerToken: cfg.getSecret("trackerToken") ?? pulumi.secret("") };
+      return { role, app: parseAppConfig(raw), checks: parseChecksConfig(raw.checks), secrets: readAppSecrets(cfg), notify: readNotify(cfg), rollback };
     }
     case "restore": {
       const raw = readRaw(cfg, ["backup", "disposablePostgres", "restore", "smoke"]);
       const secrets = { s3AccessKeyId: cfg.requireSecret("s3AccessKeyId"), s3SecretAccessKey: cfg.requireSecret("s3SecretAccessKey") };
       return { role, restore: parseRestoreConfig(raw), secrets };
     }
-    default:
-      throw new Error(`role ${role} is not wired yet`);
+    case "drill": {
+      const secrets = { redisUrl: cfg.requireSecret("redisUrl"), gatewayToken: cfg.getSecret("gatewayToken") ?? pulumi.secret("") };
+      const notify = readNotify(cfg);
+      // The drill escalates to the Lead Engineer: running it with nobody to tell would hide a failure.
+      if (!notify.config.smtp && cfg.getSecret("notifyWebhookUrl") === undefined) {
+        throw new ConfigError("notify", "no transport is configured for the drill's escalations", "set notify.smtp.host or the notifyWebhookUrl secret (pulumi config set --secret notifyWebhookUrl …)");
+      }
+      return { role, drill: parseDrillConfig(readRaw(cfg, ["drill"]).drill, new Date()), notify, secrets };
+    }
   }
 }

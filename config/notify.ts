@@ -104,3 +104,43 @@ export function parseNotifyConfig(value: unknown): NotifyConfig {
     timeoutMs: optionalNumber("notify.timeoutMs", raw.timeoutMs, NOTIFY_DEFAULTS.timeoutMs, { min: 1, integer: true }),
   };
 }
+
+/** The incident tracker: a generic JSON webhook shaped like GitHub's issues API. */
+export interface TrackerConfig {
+  /** e.g. https://api.github.com/repos/laptoppro/spec1-incidents/issues */
+  readonly url: string;
+  readonly labels: readonly string[];
+  /** An incident already open: it is tagged and commented instead of opening a new one. */
+  readonly incident?: string;
+}
+
+export interface RollbackConfig {
+  /** Absent: no incident is opened (the notice and the post-mortem skeleton still are). */
+  readonly tracker?: TrackerConfig;
+  /** Where the post-mortem skeleton is written, beside the other reports. */
+  readonly reportsDir: string;
+}
+
+export const ROLLBACK_DEFAULTS = { labels: ["incident", "rollback"], reportsDir: "reports" } as const;
+
+function parseTracker(value: unknown): TrackerConfig | undefined {
+  if (value === undefined) return undefined;
+  const fix = 'set e.g. {"url": "https://api.github.com/repos/<owner>/<repo>/issues"}';
+  if (!isObject(value)) throw new ConfigError("rollback.tracker", "is not an object", fix);
+  rejectUnknownKeys("rollback.tracker", value, ["url", "labels", "incident"]);
+  if (typeof value.url !== "string" || !/^https?:\/\/[^/]/.test(value.url)) throw new ConfigError("rollback.tracker.url", `${JSON.stringify(value.url)} is not an http(s) URL`, fix);
+  const labels = value.labels ?? ROLLBACK_DEFAULTS.labels;
+  if (!Array.isArray(labels) || labels.some((l) => typeof l !== "string" || l === "")) {
+    throw new ConfigError("rollback.tracker.labels", "is not a list of label names", `set e.g. ${JSON.stringify(ROLLBACK_DEFAULTS.labels)}`);
+  }
+  const incident = value.incident === undefined ? undefined : String(value.incident);
+  if (incident !== undefined && !/^[A-Za-z0-9_-]+$/.test(incident)) throw new ConfigError("rollback.tracker.incident", `${JSON.stringify(value.incident)} is not an incident number or id`, "set e.g. 42, or leave it out to open a new incident");
+  return { url: value.url.replace(/\/+$/, ""), labels: labels as string[], incident };
+}
+
+export function parseRollbackConfig(value: unknown): RollbackConfig {
+  const raw = value === undefined ? {} : value;
+  if (!isObject(raw)) throw new ConfigError("rollback", "is not an object", 'set e.g. {"tracker": {"url": "https://api.github.com/repos/<owner>/<repo>/issues"}}');
+  rejectUnknownKeys("rollback", raw, ["tracker", "reportsDir"]);
+  return { tracker: parseTracker(raw.tracker), reportsDir: optionalString("rollback.reportsDir", raw.reportsDir, ROLLBACK_DEFAULTS.reportsDir) };
+}

@@ -105,8 +105,9 @@ describe("rollback: changing one tag changes only that service", () => {
       .filter((r) => JSON.stringify(r.inputs) !== JSON.stringify(before.byName(r.name).inputs))
       .map((r) => r.name)
       .sort();
-    // The api's container and image, and the one post-deploy check that verifies the api image.
-    expect(changed).toEqual(["spec1-api", "spec1-api-image", "spec1-checks-api-health"]);
+    // The api's container and image, the one post-deploy check that verifies the api image, and the
+    // rollback notice, which announces the change.
+    expect(changed).toEqual(["spec1-api", "spec1-api-image", "spec1-checks-api-health", "spec1-rollback-notice"]);
     expect(after.byName("spec1-api-image").inputs.name).toBe("registry/app-api:20240301");
   });
 });

@@ -1,0 +1,153 @@
+/**
+ * What follows a rollback (runbook §3 "Post-Rollback"): the from→to tag of each changed service, the
+ * post-deploy check results, the incident in the tracker and a post-mortem skeleton. Pure functions,
+ * except `fileIncident`, the one call to the tracker (a generic JSON webhook in the shape of GitHub's
+ * issues API: POST {title, body, labels}; tagging an open incident: POST …/<n>/labels and …/<n>/comments).
+ */
+import type { TrackerConfig } from "../config/notify";
+import { describeFetchError, excerpt, httpRequest } from "../lib/http";
+import { markdownCode, markdownTable } from "../lib/opsLog";
+import type { Notice } from "./message";
+
+export interface ImageRef {
+  readonly reference: string;
+  readonly digest: string;
+}
+
+export interface ImageChange {
+  readonly service: string;
+  readonly from: string;
+  readonly to: string;
+  readonly fromDigest: string;
+  readonly toDigest: string;
+}
+
+/** The tag of `<repository>:<tag>[@sha256:…]`, or the whole reference when it has none. */
+export function tagOf(reference: string): string {
+  const withoutDigest = reference.split("@")[0];
+  const colon = withoutDigest.lastIndexOf(":");
+  return colon > withoutDigest.lastIndexOf("/") ? withoutDigest.slice(colon + 1) : reference;
+}
+
+export function imageChanges(olds: Record<string, ImageRef>, news: Record<string, ImageRef>): ImageChange[] {
+  return Object.keys(news)
+    .sort()
+    .filter((s) => olds[s]?.reference !== news[s].reference || olds[s]?.digest !== news[s].digest)
+    .map((s) => ({ service: s, from: olds[s] ? tagOf(olds[s].reference) : "(new)", to: tagOf(news[s].reference), fromDigest: olds[s]?.digest ?? "", toDigest: news[s].digest }));
+}
+
+export function changeSummary(changes: readonly ImageChange[]): string {
+  return changes.map((c) => `${c.service} ${c.from} → ${c.to}${c.from === c.to ? " (re-pushed tag, new digest)" : ""}`).join(", ");
+}
+
+/** One line per check: its name and what it measured. */
+export function checkLines(checks: Record<string, unknown>): string[] {
+  return Object.entries(checks).map(([name, result]) => `${name}: ${excerpt(JSON.stringify(result), 240)}`);
+}
+
+export interface RollbackEvent {
+  readonly stack: string;
+  readonly at: string;
+  readonly changes: readonly ImageChange[];
+  readonly checks: Record<string, unknown>;
+  readonly incident?: { url: string; id: string };
+  readonly incidentError?: string;
+  readonly postMortemPath?: string;
+}
+
+export function rollbackNotice(e: RollbackEvent): Notice {
+  const incident = e.incident ? `Incident: ${e.incident.url}` : `Incident: not filed${e.incidentError ? ` (${e.incidentError})` : " (no tracker configured)"}`;
+  return {
+    kind: "rollback",
+    subject: `Rollback on ${e.stack}: ${changeSummary(e.changes)}`,
+    lines: [
+      ...e.changes.map((c) => `${c.service}: ${c.from} → ${c.to} (${c.toDigest})`),
+      "Post-deploy checks passed:",
+      ...checkLines(e.checks).map((l) => `  ${l}`),
+      incident,
+      `Post-mortem skeleton: ${e.postMortemPath ?? "not written"} — schedule the post-mortem.`,
+    ],
+  };
+}
+
+export function incidentBody(e: RollbackEvent): string {
+  return [
+    `Rollback of stack \`${e.stack}\` at ${e.at}.`,
+    "",
+    markdownTable(["service", "from", "to", "running digest"], e.changes.map((c) => [c.service, c.from, c.to, c.toDigest])),
+    "",
+    "Post-deploy checks passed:",
+    "",
+    markdownCode(checkLines(e.checks).join("\n")),
+  ].join("\n");
+}
+
+export function postMortemMarkdown(e: RollbackEvent): string {
+  return [
+    `# Post-mortem: rollback of ${e.stack} (${e.at})`,
+    "",
+    "Status: **draft — schedule the review** (runbook §3, Post-Rollback).",
+    "",
+    "## Timeline (UTC)",
+    "",
+    "| time | event |",
+    "| --- | --- |",
+    "| _fill in_ | first sign of the problem (alert, report) |",
+    "| _fill in_ | decision to roll back |",
+    `| ${e.at} | rollback applied by \`pulumi up\`; post-deploy checks passed |`,
+    "",
+    "## Tags",
+    "",
+    markdownTable(["service", "from", "to", "from digest", "to digest"], e.changes.map((c) => [c.service, c.from, c.to, c.fromDigest, c.toDigest])),
+    "",
+    "## Check outputs",
+    "",
+    markdownCode(JSON.stringify(e.checks, null, 2)),
+    "",
+    "## Links",
+    "",
+    `- Incident: ${e.incident?.url ?? "not filed"}`,
+    "",
+    "## Impact",
+    "",
+    "_Who was affected, for how long, messages delayed or lost._",
+    "",
+    "## Root cause",
+    "",
+    "_What in the rolled-back release caused it._",
+    "",
+    "## Actions",
+    "",
+    "- [ ] _fix, owner, due date_",
+  ].join("\n");
+}
+
+/** Opens an incident, or tags and comments the configured one. Never throws: the rollback already happened. */
+export async function fileIncident(
+  tracker: TrackerConfig,
+  token: string | undefined,
+  event: RollbackEvent,
+  timeoutMs: number,
+): Promise<{ incident?: { url: string; id: string }; error?: string }> {
+  const headers: Record<string, string> = { accept: "application/vnd.github+json", ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const post = async (url: string, json: unknown) => {
+    const res = await httpRequest(url, { method: "POST", json, headers, timeoutMs });
+    if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status} from the tracker: ${excerpt(res.body, 160)}`);
+    return res.body ? JSON.parse(res.body) : {};
+  };
+  const body = incidentBody(event);
+  try {
+    if (tracker.incident) {
+      const base = `${tracker.url}/${tracker.incident}`;
+      await post(`${base}/labels`, { labels: tracker.labels });
+      const comment = await post(`${base}/comments`, { body });
+      return { incident: { id: tracker.incident, url: String(comment.html_url ?? base) } };
+    }
+    const created = await post(tracker.url, { title: `Rollback on ${event.stack}: ${changeSummary(event.changes)}`, body, labels: tracker.labels });
+    const id = String(created.number ?? created.id ?? "");
+    return { incident: { id, url: String(created.html_url ?? created.url ?? `${tracker.url}/${id}`) } };
+  } catch (err) {
+    const message = (err as Error).message;
+    return { error: message.startsWith("HTTP ") ? message : describeFetchError(err, timeoutMs) };
+  }
+}

@@ -16,7 +16,8 @@ export function checkProvider(kind: string, secretKeys: readonly string[], run: 
       return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
     },
     async create(inputs) {
-      const result = await run(inputs, (message) => pulumi.log.info(`${kind}: ${message}`));
+      // Through JSON: an `undefined` field would make the host fail with "Unexpected struct type".
+      const result = JSON.parse(JSON.stringify(await run(inputs, (message) => pulumi.log.info(`${kind}: ${message}`))));
       const outs: Record<string, unknown> = { ...publicInputs(inputs, secretKeys), result };
       if (secretKeys.length > 0) outs.secretsHash = secretsHash(inputs, secretKeys);
       return { id: `${kind}-${Date.now().toString(36)}`, outs };

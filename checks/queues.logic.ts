@@ -9,7 +9,7 @@ export interface QueueSample {
   readonly waiting: number;
   readonly active: number;
   readonly delayed: number;
-  /** Jobs that failed since the check started. */
+  /** Jobs that failed since the check started, counted up to maxFailed + 1 (enough to decide). */
   readonly failedSinceStart: number;
   /** The newest of those failures' reasons, for the report. */
   readonly lastFailure?: string;
@@ -28,12 +28,12 @@ export function judgeQueue(queue: string, samples: readonly QueueSample[], maxFa
   const first = samples[0];
   const last = samples[samples.length - 1];
   const secs = `${((last.at - first.at) / 1000).toFixed(1)}s`;
-  const counts = `waiting ${first.waiting} → ${last.waiting} over ${secs}, active ${last.active}, delayed ${last.delayed}, failed since start ${last.failedSinceStart}`;
+  const counts = `waiting ${first.waiting} → ${last.waiting} over ${secs}, active ${last.active}, delayed ${last.delayed}`;
   const verdict = (state: QueueState, message: string) => ({ queue, state, message: `queue ${queue}: ${message} (${counts})` });
   if (last.paused) return verdict("paused", "is paused, so it cannot drain; resume it in the worker dashboard");
   if (last.failedSinceStart > maxFailed) {
     const reason = last.lastFailure ? `; last failure: ${last.lastFailure}` : "";
-    return verdict("failing", `${last.failedSinceStart} jobs failed while the check ran, at most ${maxFailed} allowed${reason}`);
+    return verdict("failing", `more than ${maxFailed} jobs failed while the check ran${reason}`);
   }
   if (last.waiting === 0) return verdict("drained", "drained");
   if (!final) return verdict("waiting", "still waiting");

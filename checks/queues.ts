@@ -88,7 +88,7 @@ export async function runQueues(inputs: QueuesInputs, progress: (message: string
   );
   if (!overall(verdicts).pass) {
     const failing = verdicts.filter((v) => v.state !== "drained" && v.state !== "falling");
-    throw new Error(`queues on ${redisLabel(inputs.redisUrl)} not draining after ${((Date.now() - start) / 1000).toFixed(1)}s: ${failing.map((v) => v.message).join("; ")}`);
+    throw new Error(`queues on ${redisLabel(inputs.redisUrl)}, after ${((Date.now() - start) / 1000).toFixed(1)}s: ${failing.map((v) => v.message).join("; ")}`);
   }
   return { queues: result, elapsedMs: Date.now() - start };
 }

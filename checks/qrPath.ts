@@ -46,7 +46,7 @@ export async function runQrPath(inputs: QrPathInputs, progress: (message: string
   for (let n = 1; n <= inputs.attempts; n++) {
     const left = inputs.deadlineMs - (Date.now() - start);
     if (left <= 0) {
-      failures.push(`not started: the check's ${Math.round(inputs.deadlineMs / 1000)}s deadline had passed`);
+      failures.push(`not started: the check's ${(inputs.deadlineMs / 1000).toFixed(1)}s deadline had passed`);
       break;
     }
     const result = await attempt(inputs, Math.min(inputs.attemptTimeoutMs, left));

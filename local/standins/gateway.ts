@@ -39,6 +39,8 @@ export interface GatewayFaults {
   readonly failedPerMinute: number;
   /** Status of POST /sessions/:id/messages for an open session (e.g. 500 for a send that fails). */
   readonly messageStatus: number;
+  /** A connect on an `open` session reconnects with its stored credentials: `open` again, no QR. */
+  readonly linkedReconnects: boolean;
 }
 
 export const GATEWAY_FAULTS_DEFAULTS: GatewayFaults = {
@@ -54,6 +56,7 @@ export const GATEWAY_FAULTS_DEFAULTS: GatewayFaults = {
   successPerMinute: 0,
   failedPerMinute: 0,
   messageStatus: 201,
+  linkedReconnects: false,
 };
 
 export interface GatewayOptions {
@@ -237,6 +240,7 @@ class Gateway implements StandinGateway {
   private connect(sessionId: string, res: http.ServerResponse): void {
     const attempt = this.connectAttempts(sessionId) + 1;
     this.attempts.set(sessionId, attempt);
+    const linked = this.sessions.get(sessionId) === "open" && this.faults.linkedReconnects;
     this.sessions.set(sessionId, "connecting");
     this.log(`session ${sessionId}: connect attempt ${attempt}`);
     send(res, 202, { sessionId, status: "connecting" });
@@ -247,6 +251,14 @@ class Gateway implements StandinGateway {
         this.log(`websocket: dropping ${this.wss.clients.size} client(s)`);
         for (const client of this.wss.clients) client.terminate();
       });
+    }
+    if (linked) {
+      this.later(f.qrDelayMs, () => {
+        this.sessions.set(sessionId, "open");
+        this.log(`session ${sessionId}: reconnected with stored credentials, connection open`);
+        this.emitStatus(sessionId, "open");
+      });
+      return;
     }
     if (f.qrOnAttempt === null || attempt < f.qrOnAttempt) {
       this.log(`session ${sessionId}: no QR generated (attempt ${attempt})`);

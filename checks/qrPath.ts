@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { connectSession, fetchGatewayLogs, openEventStream } from "../lib/gateway";
+import { sleep } from "../lib/poll";
 import { CheckResource, checkProvider } from "./provider";
 import { AttemptResult, decidesAttempt, judgeAttempt, qrFailureMessage } from "./qrPath.logic";
 
@@ -49,10 +50,13 @@ export async function runQrPath(inputs: QrPathInputs, progress: (message: string
       failures.push(`not started: the check's ${(inputs.deadlineMs / 1000).toFixed(1)}s deadline had passed`);
       break;
     }
+    const began = Date.now();
     const result = await attempt(inputs, Math.min(inputs.attemptTimeoutMs, left));
     progress(`attempt ${n}: ${result.detail}`);
     if (result.pass) return { sessionId: inputs.sessionId, passedOn: result.passedOn, attempts: n, lastEvent: result.detail, elapsedMs: Date.now() - start };
     failures.push(result.detail);
+    // A gateway still starting refuses at once: pace attempts so three of them span the gateway's start-up.
+    if (n < inputs.attempts) await sleep(Math.min(began + inputs.attemptTimeoutMs, start + inputs.deadlineMs) - Date.now());
   }
   const logs = await fetchGatewayLogs(inputs.httpUrl, inputs.logLines, { token: inputs.gatewayToken, timeoutMs: inputs.requestTimeoutMs });
   throw new Error(qrFailureMessage(inputs.sessionId, failures, inputs.logLines, logs));

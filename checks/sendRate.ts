@@ -34,9 +34,12 @@ async function measure(inputs: SendRateInputs): Promise<SendRateVerdict | { pass
   return judgeSendRate(first.reading, second.reading, second.at - first.at, inputs);
 }
 
+const SCRAPE_RETRIES_PER_WINDOW = 6;
+
 /**
  * Measures until one window passes; a new window starts only if it can end before the deadline, and
- * no sooner than a window after the previous one began (a failing scrape is not retried in a tight loop).
+ * no sooner than a window after the previous one began (a failed scrape: a sixth of a window), so
+ * nothing is retried in a tight loop.
  */
 export async function runSendRate(inputs: SendRateInputs, progress: (message: string) => void): Promise<Record<string, unknown>> {
   const start = Date.now();
@@ -52,7 +55,9 @@ export async function runSendRate(inputs: SendRateInputs, progress: (message: st
       const secs = Math.round((Date.now() - start) / 1000);
       throw new Error(`send rate at ${inputs.metricsUrl}: not healthy within ${secs}s (${measurements} measurement${measurements === 1 ? "" : "s"}); last: ${verdict.message}`);
     }
-    await sleep(Math.max(0, began + inputs.windowMs - Date.now()));
+    // A refused scrape (gateway still starting) is retried sooner than a full window.
+    const pace = verdict.case === "scrape-failed" ? inputs.windowMs / SCRAPE_RETRIES_PER_WINDOW : inputs.windowMs;
+    await sleep(Math.max(0, began + pace - Date.now()));
   }
 }
 

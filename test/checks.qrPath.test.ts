@@ -77,6 +77,13 @@ test("a gateway answering 503 fails every connect; its logs are still attached",
   expect(message).toContain(`http POST /sessions/${inputs.sessionId}/connect`);
 });
 
+test("attempts refused by a gateway still starting are paced, so a gateway up a moment later passes", async () => {
+  gw.set({ httpStatus: 503 });
+  setTimeout(() => gw.set({ httpStatus: null }), 300);
+  const { outs } = await driver.create("qr-path", qr());
+  expect(outs.result).toMatchObject({ passedOn: "qr", attempts: 3 });
+});
+
 test("the check's own deadline ends the attempts", async () => {
   gw.set({ qrOnAttempt: null });
   const inputs = qr({ attemptTimeoutMs: 5000, deadlineMs: 300 });

@@ -97,9 +97,14 @@ export async function runProgram(pulumi: Pulumi, load: () => Promise<Props>, opt
   };
 }
 
-/** Resolves an Output (or a structure holding Outputs) to its plain value. */
+/** Resolves an Output (or a structure holding Outputs) to its plain value; an output unknown in preview to undefined. */
 export function promiseOf<T>(pulumi: Pulumi, output: import("@pulumi/pulumi").Input<T>): Promise<T> {
-  return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
+  const out = pulumi.output(output);
+  return new Promise((resolve) => {
+    out.apply((v) => resolve(v as T));
+    // In preview, an output a provider has not computed yet is unknown and apply never runs.
+    (out as unknown as { isKnown: Promise<boolean> }).isKnown.then((known) => known || resolve(undefined as T));
+  });
 }
 
 async function resolveOutputs(pulumi: Pulumi, exported: Props): Promise<Props> {

@@ -44,7 +44,7 @@ export function settingsArgs(settings: Readonly<Record<string, string>>): string
   });
 }
 
-/** Formats pg_restore can restore with several jobs (it needs to seek in the archive). */
+/** Formats pg_restore can restore with several jobs (it needs to seek in the archive). `--verbose` is the progress. */
 export function parallelJobs(type: DumpType, jobs: number): number {
   return type === "custom" || type === "directory" ? Math.max(1, jobs) : 1;
 }
@@ -58,7 +58,7 @@ export function pgRestoreCommand(bin: string, type: DumpType, source: string, ta
   const n = parallelJobs(type, jobs);
   return {
     command: bin,
-    args: ["--no-owner", "--no-privileges", "--exit-on-error", ...(n > 1 ? ["--jobs", String(n)] : []), ...connectionArgs(target), source],
+    args: ["--no-owner", "--no-privileges", "--exit-on-error", "--verbose", ...(n > 1 ? ["--jobs", String(n)] : []), ...connectionArgs(target), source],
   };
 }
 

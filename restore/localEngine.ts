@@ -9,8 +9,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { freePort } from "../local/services/redis";
-import { pollUntil } from "../lib/poll";
 import { settingsArgs } from "./commands";
+import { waitForServer } from "./target";
 
 export interface LocalClusterSpec {
   /** Directory of initdb, pg_ctl, postgres. */
@@ -96,32 +96,12 @@ export async function startLocalCluster(spec: LocalClusterSpec): Promise<LocalCl
     const settings = { listen_addresses: "127.0.0.1", port: String(port), unix_socket_directories: baseDir, "spec1.instance_id": spec.instanceId, ...spec.settings };
     const timeoutS = String(Math.max(1, Math.ceil(spec.startTimeoutMs / 1000)));
     await run(path.join(spec.binDir, "pg_ctl"), ["-D", dataDir, "-l", logFile, "-w", "-t", timeoutS, "-o", settingsArgs(settings).join(" "), "start"], as, `pg_ctl start on 127.0.0.1:${port}`);
-    await waitUntilReady(cluster, spec);
+    await waitForServer({ ...cluster, password: spec.password, instanceId: spec.instanceId }, spec.startTimeoutMs);
     return cluster;
   } catch (err) {
     await stopLocalCluster(cluster, spec.binDir).catch(() => undefined);
     throw err;
   }
-}
-
-/** Bounded wait until the server answers a query and reports the expected instance id. */
-async function waitUntilReady(cluster: LocalCluster, spec: LocalClusterSpec): Promise<void> {
-  const { Client } = require("pg");
-  await pollUntil(
-    async (remainingMs) => {
-      const client = new Client({ host: cluster.host, port: cluster.port, user: cluster.user, password: spec.password, database: "postgres", connectionTimeoutMillis: Math.min(remainingMs, 2000) });
-      try {
-        await client.connect();
-        const { rows } = await client.query("SELECT current_setting('spec1.instance_id', true) AS id");
-        return rows[0].id === spec.instanceId ? { done: true, value: undefined } : { done: false, seen: `instance id ${rows[0].id}` };
-      } catch (err) {
-        return { done: false, seen: (err as Error).message };
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-    },
-    { what: `local Postgres on 127.0.0.1:${cluster.port} ready`, deadlineMs: spec.startTimeoutMs, intervalMs: 100 },
-  );
 }
 
 /** Stops the server (fast shutdown) and removes its private dir. Safe to call on a half-started or gone cluster. */

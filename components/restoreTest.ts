@@ -1,0 +1,99 @@
+/**
+ * Runbook §2, the monthly restore test: the latest backup from the object store, restored into a
+ * disposable Postgres, checked with smoke SQL, reported in the ops log. `pulumi up` runs it, `pulumi
+ * destroy` removes the server; after a failed up the pipeline skips the destroy, so the DBA finds the
+ * restored database where it failed.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import type { RestoreConfig } from "../config/restore";
+import type { RestoreSecrets } from "../config";
+import { DISPOSABLE_SERVER_SETTINGS } from "../restore/commands";
+import { DisposablePostgres } from "../restore/disposablePostgres";
+import { BackupPreview, describeBackup, findLatestBackup } from "../restore/lookup";
+import { RestoreRun, RestoreRunArgs, RestoreSummary } from "../restore/restoreRun";
+import type { S3Location } from "../restore/s3";
+
+export interface RestoreTestArgs {
+  readonly config: RestoreConfig;
+  readonly secrets: RestoreSecrets;
+  /** The backup to restore, from findBackupToRestore (read-only, so preview shows it). */
+  readonly backup: BackupPreview;
+}
+
+export function s3Location(config: RestoreConfig): S3Location {
+  const { endpoint, region, bucket, prefix, timeoutSeconds } = config.backup;
+  return { endpoint, region, bucket, prefix, timeoutMs: timeoutSeconds * 1000 };
+}
+
+/**
+ * The newest complete backup, looked up while the program runs — in preview too — with reads only (a
+ * listing and a ranged GET), as a provider's data-source functions do. A resource could not show it in
+ * preview: its outputs are unknown until it is created, and its check/diff must not do network I/O.
+ */
+export function findBackupToRestore(config: RestoreConfig, secrets: RestoreSecrets): Promise<BackupPreview> {
+  return new Promise((resolve, reject) => {
+    pulumi.all([secrets.s3AccessKeyId, secrets.s3SecretAccessKey]).apply(([accessKeyId, secretAccessKey]) => {
+      findLatestBackup(s3Location(config), { accessKeyId, secretAccessKey }, Date.now()).then((backup) => {
+        if (backup.type === "unrecognized") pulumi.log.warn(`the restore will fail: ${backup.problem}`);
+        pulumi.log.info(`restore test will restore ${describeBackup(backup)}`);
+        resolve(backup);
+      }, reject);
+    });
+  });
+}
+
+export class RestoreTest extends pulumi.ComponentResource {
+  readonly server: DisposablePostgres;
+  /** Where the restored database is (no password): for the DBA when the test failed. */
+  readonly serverInfo: pulumi.Output<{ engine: string; host: string; port: number; database: string; instanceId: string }>;
+  readonly report: pulumi.Output<RestoreSummary>;
+
+  constructor(name: string, args: RestoreTestArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("spec1:restore:RestoreTest", name, {}, opts);
+    this.server = this.createDisposablePostgres(name, args.config);
+    this.serverInfo = pulumi
+      .all([this.server.engine, this.server.host, this.server.port, this.server.instanceId])
+      .apply(([engine, host, port, instanceId]) => ({ engine, host, port, database: args.config.restore.database, instanceId }));
+    this.report = this.restoreAndSmokeTest(name, args).report;
+    this.registerOutputs({ serverInfo: this.serverInfo, report: this.report });
+  }
+
+  private createDisposablePostgres(name: string, config: RestoreConfig): DisposablePostgres {
+    const pg = config.disposablePostgres;
+    return new DisposablePostgres(
+      `${name}-postgres`,
+      { engine: pg.engine, port: pg.port, image: pg.image, binDir: pg.binDir, startTimeoutMs: pg.startTimeoutSeconds * 1000, settings: { ...DISPOSABLE_SERVER_SETTINGS } },
+      { parent: this },
+    );
+  }
+
+  private restoreAndSmokeTest(name: string, args: RestoreTestArgs): RestoreRun {
+    const { config, secrets, backup } = args;
+    const s = this.server;
+    const target = pulumi.output({ engine: s.engine, instanceId: s.instanceId, host: s.host, port: s.port, user: s.user, password: s.password, binDir: s.binDir, baseDir: s.baseDir, container: s.container });
+    const spec: RestoreRunArgs = {
+      stack: pulumi.getStack(),
+      backup: {
+        key: backup.key,
+        url: backup.url,
+        size: backup.size,
+        lastModified: backup.lastModified,
+        etag: backup.etag,
+        checksumKey: backup.checksumKey,
+        type: backup.type === "unrecognized" ? undefined : backup.type,
+      },
+      s3: s3Location(config),
+      credentials: pulumi.output({ accessKeyId: secrets.s3AccessKeyId, secretAccessKey: secrets.s3SecretAccessKey }),
+      target,
+      database: config.restore.database,
+      jobs: config.restore.jobs,
+      maxAgeHours: config.backup.maxAgeHours,
+      timeoutMs: config.restore.timeoutMinutes * 60000,
+      statementTimeoutMs: config.restore.statementTimeoutSeconds * 1000,
+      smoke: config.smoke,
+      reportDir: path.resolve(config.restore.reportDir),
+    };
+    return new RestoreRun(`${name}-restore`, spec, { parent: this });
+  }
+}

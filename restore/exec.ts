@@ -1,0 +1,60 @@
+/** Runs a CommandLine with a bound, optional stdin stream and line-by-line stderr; errors carry the tool's own words. */
+import type { Readable } from "stream";
+import type { CommandLine } from "./commands";
+
+export interface RunOptions {
+  /** Named in errors, e.g. "pg_restore". */
+  readonly what: string;
+  readonly timeoutMs: number;
+  /** Streamed into the command's stdin (and its errors reported as this command's). */
+  readonly stdin?: Readable;
+  readonly onStderrLine?: (line: string) => void;
+}
+
+/** The lines worth showing from a failed tool's stderr: its errors, else its last lines. */
+export function errorLines(stderr: string): string {
+  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+  const errors = lines.filter((l) => /error|fatal|could not|unsupported|invalid|no such/i.test(l) && !/^pg_restore: (processing|creating|launching|finished)/.test(l));
+  return (errors.length > 0 ? errors : lines).slice(-5).join(" | ");
+}
+
+export function runCommand(cmd: CommandLine, opts: RunOptions): Promise<string> {
+  const { spawn } = require("child_process");
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd.command, cmd.args, { env: { ...process.env, ...cmd.env }, stdio: [opts.stdin ? "pipe" : "ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let partial = "";
+    let failure: Error | undefined;
+    const timer = setTimeout(() => {
+      failure = new Error(`${opts.what} did not finish within ${Math.round(opts.timeoutMs / 1000)}s and was stopped`);
+      child.kill("SIGKILL");
+    }, opts.timeoutMs);
+    child.stdout.on("data", (d: Buffer) => (stdout = (stdout + d).slice(-65536)));
+    child.stderr.on("data", (d: Buffer) => {
+      stderr = (stderr + d).slice(-65536);
+      const lines = (partial + d).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) opts.onStderrLine?.(line);
+    });
+    if (opts.stdin) {
+      opts.stdin.once("error", (err: Error) => {
+        failure ??= new Error(`${opts.what}: reading its input failed: ${err.message}`);
+        child.kill("SIGKILL");
+      });
+      // EPIPE when the tool stops early: its own exit status and stderr say why.
+      child.stdin.on("error", () => undefined);
+      opts.stdin.pipe(child.stdin);
+    }
+    child.once("error", (err: Error) => {
+      clearTimeout(timer);
+      reject(new Error(`${opts.what}: cannot run ${cmd.command}: ${err.message}`));
+    });
+    child.once("close", (code: number | null, signal: string | null) => {
+      clearTimeout(timer);
+      if (failure) reject(failure);
+      else if (code === 0) resolve(stdout);
+      else reject(new Error(`${opts.what} failed (${signal ?? `exit ${code}`}): ${errorLines(stderr) || "no error output"}`));
+    });
+  });
+}

@@ -1,0 +1,242 @@
+/**
+ * One restore test, step by step: confirm the target is the disposable server, check the backup's age,
+ * stream the dump into a private temp dir (hashing on the way), verify it, detect its type from its
+ * bytes, restore it with pg_restore (parallel where the format allows) or psql, run the smoke SQL.
+ * It never throws: every outcome is a report, so the caller can file it before failing the update.
+ * The downloaded dump is removed whatever happens; the restored database is left for the DBA.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { Readable } from "stream";
+import * as zlib from "zlib";
+import { untarCommand } from "./commands";
+import { archiveVersionAt, checkArchiveReadable, detectDump, Detection, DumpType, HEAD_BYTES } from "./dumpType";
+import { runCommand } from "./exec";
+import { formatBytes } from "./lookup";
+import { RestoreReport } from "./report";
+import { downloadTo, readText, S3Credentials, S3Location } from "./s3";
+import { checkFreshness, HOUR_MS, parseChecksumSidecar } from "./selection";
+import { runSmokeQueries, SmokeQuery, SmokeResult } from "./smoke";
+import { dbaInstructions, TargetServer, verifyTarget } from "./target";
+import { RestoreTools, toolsFor } from "./tools";
+
+export interface RestoreSpec {
+  readonly stack: string;
+  readonly backup: {
+    readonly key: string;
+    readonly url: string;
+    readonly size: number;
+    readonly lastModified: number;
+    readonly etag?: string;
+    readonly checksumKey?: string;
+    /** As detected by the lookup; the downloaded bytes decide. */
+    readonly type?: DumpType;
+  };
+  readonly s3: S3Location;
+  readonly credentials: S3Credentials;
+  readonly target: TargetServer;
+  readonly database: string;
+  /** pg_restore --jobs; 0 = one per CPU. */
+  readonly jobs: number;
+  readonly maxAgeHours: number;
+  readonly timeoutMs: number;
+  readonly statementTimeoutMs: number;
+  readonly smoke: readonly SmokeQuery[];
+}
+
+export type Log = (message: string) => void;
+
+const PROGRESS_EVERY_MS = 2000;
+
+/** A log that lets a message through at most every `everyMs`, unless forced. */
+export function throttled(log: Log, everyMs: number, now: () => number = Date.now): (message: string, force?: boolean) => void {
+  let last = -Infinity;
+  return (message, force = false) => {
+    if (force || now() - last >= everyMs) {
+      last = now();
+      log(message);
+    }
+  };
+}
+
+/** The phase a `pg_restore --verbose` line belongs to, or undefined. */
+export function restorePhase(line: string): string | undefined {
+  if (/processing data for table|restoring large object/.test(line)) return "loading data";
+  if (/creating (INDEX|INDEX ATTACH)/.test(line)) return "building indexes";
+  if (/creating (CONSTRAINT|FK CONSTRAINT|TRIGGER)/.test(line)) return "adding constraints";
+  if (/creating (TABLE|SCHEMA|SEQUENCE|FUNCTION|TYPE|VIEW)/.test(line)) return "creating schema";
+  return undefined;
+}
+
+interface Progress {
+  type?: DumpType;
+  archiveVersion?: string;
+  checksum: RestoreReport["backup"]["checksum"];
+  downloadSeconds?: number;
+  restoreSeconds?: number;
+  smokeSeconds?: number;
+  smoke: SmokeResult[];
+}
+
+export async function runRestoreTest(spec: RestoreSpec, log: Log, now: () => number = Date.now): Promise<RestoreReport> {
+  const startedAt = now();
+  const progress: Progress = { type: spec.backup.type, checksum: "not checked", smoke: [] };
+  let error: string | undefined;
+  try {
+    await verifyTarget(spec.target);
+    checkFreshness(spec.backup, startedAt, spec.maxAgeHours);
+    await withPrivateDir((dir) => downloadAndRestore(spec, dir, progress, log));
+    const smokeStart = now();
+    log(`smoke SQL: ${spec.smoke.map((q) => q.name).join(", ")}`);
+    progress.smoke = await runSmokeQueries({ ...spec.target, database: spec.database }, spec.smoke, new Date(spec.backup.lastModified), spec.statementTimeoutMs);
+    progress.smokeSeconds = (now() - smokeStart) / 1000;
+    const failed = progress.smoke.filter((s) => !s.ok);
+    if (failed.length > 0) error = failed.map((s) => `smoke query ${s.name}: ${s.problem}`).join("; ");
+  } catch (err) {
+    error = (err as Error).message;
+  }
+  const t = progress;
+  const rto = t.smokeSeconds === undefined ? undefined : (t.downloadSeconds ?? 0) + (t.restoreSeconds ?? 0) + t.smokeSeconds;
+  return {
+    stack: spec.stack,
+    status: error === undefined ? "passed" : "failed",
+    ...(error === undefined ? {} : { error, dba: dbaInstructions(spec.target, spec.database) }),
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: new Date(now()).toISOString(),
+    backup: {
+      url: spec.backup.url,
+      size: spec.backup.size,
+      lastModified: new Date(spec.backup.lastModified).toISOString(),
+      ageHours: (startedAt - spec.backup.lastModified) / HOUR_MS,
+      type: t.type,
+      archiveVersion: t.archiveVersion,
+      checksum: t.checksum,
+    },
+    server: { engine: spec.target.engine, host: spec.target.host, port: spec.target.port, database: spec.database, instanceId: spec.target.instanceId },
+    timings: { downloadSeconds: t.downloadSeconds, restoreSeconds: t.restoreSeconds, smokeSeconds: t.smokeSeconds, rtoSeconds: rto },
+    smoke: t.smoke,
+  };
+}
+
+/** A 0700 dir under the temp dir, removed with everything in it whatever `fn` does. */
+async function withPrivateDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spec1-restore-"));
+  fs.chmodSync(dir, 0o700);
+  try {
+    return await fn(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function downloadAndRestore(spec: RestoreSpec, dir: string, progress: Progress, log: Log): Promise<void> {
+  const file = path.join(dir, "dump");
+  await download(spec, file, progress, log);
+  const detection = detectDump(readHead(file, HEAD_BYTES), spec.backup.url);
+  progress.type = detection.type;
+  progress.archiveVersion = detection.archiveVersion;
+  const tools = toolsFor(spec.target, spec.database, spec.timeoutMs);
+  const started = Date.now();
+  try {
+    await restore(spec, tools, detection, file, dir, progress, log);
+  } finally {
+    await tools.cleanup().catch((err) => log(`cleanup: ${(err as Error).message}`));
+  }
+  progress.restoreSeconds = (Date.now() - started) / 1000;
+  log(`restore done in ${progress.restoreSeconds.toFixed(1)} s`);
+}
+
+async function download(spec: RestoreSpec, file: string, progress: Progress, log: Log): Promise<void> {
+  const { backup } = spec;
+  const started = Date.now();
+  const report = throttled(log, PROGRESS_EVERY_MS);
+  report(`downloading ${backup.url} (${formatBytes(backup.size)})`, true);
+  const result = await downloadTo(spec.s3, spec.credentials, backup, file, (bytes) =>
+    report(`download: ${formatBytes(bytes)} of ${formatBytes(backup.size)} (${Math.floor((bytes / backup.size) * 100)}%)`),
+  );
+  progress.downloadSeconds = (Date.now() - started) / 1000;
+  log(`downloaded ${formatBytes(result.bytes)} in ${progress.downloadSeconds.toFixed(1)} s`);
+  if (result.bytes !== backup.size) {
+    throw new Error(`download of ${backup.url} is truncated: got ${result.bytes} of ${backup.size} bytes`);
+  }
+  if (backup.checksumKey === undefined) {
+    progress.checksum = "no .sha256 sidecar";
+    return;
+  }
+  const expected = parseChecksumSidecar(await readText(spec.s3, spec.credentials, backup.checksumKey), backup.checksumKey);
+  if (expected !== result.sha256) {
+    throw new Error(`checksum mismatch for ${backup.url}: its sha256 is ${result.sha256}, ${backup.checksumKey} says ${expected}; the backup is corrupt or the sidecar is stale`);
+  }
+  progress.checksum = "verified against the .sha256 sidecar";
+}
+
+function readHead(file: string, length: number): Buffer {
+  const fd = fs.openSync(file, "r");
+  try {
+    const head = Buffer.alloc(length);
+    return head.subarray(0, fs.readSync(fd, head, 0, length, 0));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+async function restore(spec: RestoreSpec, tools: RestoreTools, detection: Detection, file: string, dir: string, progress: Progress, log: Log): Promise<void> {
+  const { type } = detection;
+  let source = file;
+  if (type === "directory") {
+    source = path.join(dir, "directory");
+    fs.mkdirSync(source, { mode: 0o700 });
+    await runCommand(untarCommand(file, source), { what: "unpacking the directory dump", timeoutMs: spec.timeoutMs });
+    fs.rmSync(file);
+    progress.archiveVersion = readTocVersion(source, spec.backup.url);
+  }
+  if (type === "custom" || type === "tar" || type === "directory") {
+    checkArchiveReadable(progress.archiveVersion, await tools.pgRestoreVersion());
+  }
+  await recreateDatabase(spec.target, spec.database);
+  const jobs = spec.jobs === 0 ? os.cpus().length : spec.jobs;
+  if (type === "gzip-plain") {
+    log(`restoring: gunzip | psql into ${spec.database}`);
+    return tools.psql(gunzipped(file));
+  }
+  const staged = await tools.stage(source);
+  if (type === "plain") {
+    log(`restoring: psql -f into ${spec.database}`);
+    return tools.psql(staged);
+  }
+  log(`restoring: pg_restore (${type}, ${type === "tar" ? 1 : jobs} job(s)) into ${spec.database}`);
+  const report = throttled(log, PROGRESS_EVERY_MS);
+  let phase: string | undefined;
+  await tools.pgRestore(type, staged, jobs, (line) => {
+    const next = restorePhase(line);
+    if (next !== undefined && next !== phase) (phase = next), report(`restore phase: ${next}`, true);
+    else report(`restore: ${line}`);
+  });
+}
+
+function readTocVersion(dir: string, url: string): string {
+  const toc = path.join(dir, "toc.dat");
+  if (!fs.existsSync(toc)) throw new Error(`${url} is a tar archive but neither a pg_dump tar nor a directory dump (no toc.dat inside)`);
+  const version = archiveVersionAt(readHead(toc, 16), 0);
+  if (version === undefined) throw new Error(`${url}: toc.dat is not a pg_dump table of contents`);
+  return version;
+}
+
+function gunzipped(file: string): Readable {
+  const gunzip = zlib.createGunzip();
+  return fs.createReadStream(file).on("error", (err) => gunzip.destroy(err)).pipe(gunzip);
+}
+
+async function recreateDatabase(target: TargetServer, database: string): Promise<void> {
+  const { Client } = require("pg");
+  const client = new Client({ host: target.host, port: target.port, user: target.user, password: target.password, database: "postgres", connectionTimeoutMillis: 10000 });
+  await client.connect();
+  try {
+    // Only ever on the verified disposable server: a kept database from an earlier failed run is replaced.
+    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await client.query(`CREATE DATABASE "${database}"`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The restore test's only S3 operations, all reads: list a prefix (every page), read an object's first
+ * bytes (ranged GET), read a small sidecar, stream an object to a file. Clients are made per call with a
+ * timeout and few retries; errors are turned into messages that say what to fix.
+ */
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { ListedObject } from "./selection";
+
+export interface S3Location {
+  /** e.g. the MinIO URL; undefined = AWS. */
+  readonly endpoint?: string;
+  readonly region: string;
+  readonly bucket: string;
+  /** e.g. `spec-1/`. */
+  readonly prefix: string;
+  readonly timeoutMs: number;
+}
+
+export interface S3Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+export function objectUrl(loc: Pick<S3Location, "bucket">, key: string): string {
+  return `s3://${loc.bucket}/${key}`;
+}
+
+function client(loc: S3Location, creds: S3Credentials): S3Client {
+  const { S3Client: Client } = require("@aws-sdk/client-s3");
+  return new Client({
+    endpoint: loc.endpoint,
+    region: loc.region,
+    forcePathStyle: loc.endpoint !== undefined,
+    credentials: creds,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: loc.timeoutMs, requestTimeout: loc.timeoutMs },
+  });
+}
+
+/** A message that says what to fix, for an SDK or network error. */
+export function describeS3Error(err: unknown, loc: S3Location, action: string): Error {
+  const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const name = e.name ?? "Error";
+  const status = e.$metadata?.httpStatusCode;
+  const endpoint = loc.endpoint ?? `AWS S3 (${loc.region})`;
+  let message: string;
+  if (name === "NoSuchBucket") {
+    message = `bucket "${loc.bucket}" does not exist at ${endpoint}; check backup.bucket and backup.endpoint`;
+  } else if (["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "Forbidden"].includes(name) || status === 403) {
+    message = `S3 at ${endpoint} rejected the credentials (${name}); check the secrets s3AccessKeyId and s3SecretAccessKey (pulumi config set --secret)`;
+  } else if (name === "PreconditionFailed" || status === 412) {
+    message = `the object changed since it was listed (its ETag differs): a backup was being rewritten; run again`;
+  } else if (status === undefined) {
+    const detail = e.code ?? e.message ?? name;
+    message = `S3 endpoint ${endpoint} is unreachable (${detail}); check backup.endpoint and that the object store is running`;
+  } else {
+    message = `${name} (HTTP ${status}): ${e.message}`;
+  }
+  return new Error(`${action}: ${message}`);
+}
+
+async function send<T>(loc: S3Location, creds: S3Credentials, command: unknown, action: string): Promise<T> {
+  const s3 = client(loc, creds);
+  try {
+    return (await s3.send(command as never)) as T;
+  } catch (err) {
+    throw describeS3Error(err, loc, action);
+  } finally {
+    s3.destroy();
+  }
+}
+
+/** Every object under the prefix, following continuation tokens to the end. */
+export async function listAll(loc: S3Location, creds: S3Credentials): Promise<ListedObject[]> {
+  const { ListObjectsV2Command } = require("@aws-sdk/client-s3");
+  const objects: ListedObject[] = [];
+  let token: string | undefined;
+  do {
+    const page = await send<any>(loc, creds, new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: loc.prefix, ContinuationToken: token }), `listing ${objectUrl(loc, loc.prefix)}`);
+    for (const o of page.Contents ?? []) {
+      objects.push({ key: o.Key, size: Number(o.Size ?? 0), lastModified: new Date(o.LastModified).getTime(), etag: o.ETag });
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return objects;
+}
+
+/** The first `length` bytes of an object (a ranged GET: a preview never downloads a dump). */
+export async function readHead(loc: S3Location, creds: S3Credentials, key: string, length: number): Promise<Buffer> {
+  const { GetObjectCommand } = require("@aws-sdk/client-s3");
+  const out = await send<any>(loc, creds, new GetObjectCommand({ Bucket: loc.bucket, Key: key, Range: `bytes=0-${length - 1}` }), `reading the first bytes of ${objectUrl(loc, key)}`);
+  return Buffer.from(await out.Body.transformToByteArray());
+}
+
+export async function readText(loc: S3Location, creds: S3Credentials, key: string): Promise<string> {
+  const { GetObjectCommand } = require("@aws-sdk/client-s3");
+  const out = await send<any>(loc, creds, new GetObjectCommand({ Bucket: loc.bucket, Key: key, Range: "bytes=0-4095" }), `reading ${objectUrl(loc, key)}`);
+  return out.Body.transformToString();
+}
+
+export interface DownloadResult {
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/**
+ * Streams the object into `file` (created 0600), hashing on the way: memory stays flat whatever the size.
+ * `etag` pins the object listed, so a backup rewritten in between is refused instead of mixed up.
+ */
+export async function downloadTo(
+  loc: S3Location,
+  creds: S3Credentials,
+  object: { key: string; etag?: string },
+  file: string,
+  onProgress: (bytes: number) => void,
+): Promise<DownloadResult> {
+  const { GetObjectCommand } = require("@aws-sdk/client-s3");
+  const crypto = require("crypto");
+  const fs = require("fs");
+  const { pipeline } = require("stream/promises");
+  const action = `downloading ${objectUrl(loc, object.key)}`;
+  const s3 = client(loc, creds);
+  try {
+    const out: any = await s3.send(new GetObjectCommand({ Bucket: loc.bucket, Key: object.key, IfMatch: object.etag }));
+    const hash = crypto.createHash("sha256");
+    let bytes = 0;
+    await pipeline(
+      out.Body as NodeJS.ReadableStream,
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          hash.update(chunk);
+          bytes += chunk.length;
+          onProgress(bytes);
+          yield chunk;
+        }
+      },
+      fs.createWriteStream(file, { mode: 0o600 }),
+    );
+    return { bytes, sha256: hash.digest("hex") };
+  } catch (err) {
+    throw describeS3Error(err, loc, action);
+  } finally {
+    s3.destroy();
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Smoke SQL on the restored database: the runbook's users count, recent sales and tickets by status by
+ * default, or the configured list. Queries run read-only (default_transaction_read_only, plus a statement
+ * timeout) and `$1`, when a query uses it, is the backup's time, so "recent" means recent to the backup.
+ */
+export interface SmokeExpectation {
+  /** At least this many rows. */
+  readonly minRows?: number;
+  /** The first column of the first row is a number other than 0. */
+  readonly nonZero?: boolean;
+}
+
+export interface SmokeQuery {
+  readonly name: string;
+  readonly sql: string;
+  readonly expect: SmokeExpectation;
+}
+
+export const DEFAULT_SMOKE_QUERIES: readonly SmokeQuery[] = [
+  { name: "users", sql: "SELECT count(*) AS users FROM users", expect: { nonZero: true } },
+  {
+    name: "recent_sales",
+    sql: "SELECT count(*) AS sales, coalesce(sum(amount), 0) AS amount FROM sales WHERE created_at > $1::timestamptz - interval '30 days' AND created_at <= $1::timestamptz",
+    expect: { minRows: 1 },
+  },
+  { name: "tickets_by_status", sql: "SELECT status, count(*) AS tickets FROM tickets GROUP BY status ORDER BY status", expect: { minRows: 1 } },
+];
+
+export interface SmokeResult {
+  readonly name: string;
+  readonly sql: string;
+  readonly columns: readonly string[];
+  /** Values as text, as psql shows them. */
+  readonly rows: readonly (readonly string[])[];
+  /** psql-like text of the result (the "SQL output" the runbook attaches). */
+  readonly output: string;
+  readonly ok: boolean;
+  /** Why it failed: the unmet expectation or the SQL error. */
+  readonly problem?: string;
+  readonly durationMs: number;
+}
+
+/** undefined when the rows meet the expectation, else what is wrong. */
+export function unmetExpectation(expect: SmokeExpectation, rows: readonly (readonly string[])[]): string | undefined {
+  if (expect.minRows !== undefined && rows.length < expect.minRows) {
+    return `expected at least ${expect.minRows} row(s), got ${rows.length}`;
+  }
+  if (expect.nonZero) {
+    const first = rows[0]?.[0];
+    if (first === undefined || !(Number(first) !== 0 && !Number.isNaN(Number(first)))) {
+      return `expected a non-zero number in the first column, got ${first === undefined ? "no row" : JSON.stringify(first)}`;
+    }
+  }
+  return undefined;
+}
+
+/** A psql-style aligned table. */
+export function renderRows(columns: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: readonly string[]) => ` ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")}`.trimEnd();
+  return [line(columns), widths.map((w) => "-".repeat(w + 2)).join("+"), ...rows.map(line), `(${rows.length} row${rows.length === 1 ? "" : "s"})`].join("\n");
+}
+
+function asText(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  if (value instanceof Date) return value.toISOString();
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+export interface SmokeConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+}
+
+/** Runs every query (a failing one does not stop the others) on one read-only connection. */
+export async function runSmokeQueries(conn: SmokeConnection, queries: readonly SmokeQuery[], backupTime: Date, statementTimeoutMs: number): Promise<SmokeResult[]> {
+  const { Client } = require("pg");
+  const client = new Client({
+    ...conn,
+    connectionTimeoutMillis: 10000,
+    // Types as text, so the report shows exactly what psql would.
+    types: { getTypeParser: () => (v: string) => v },
+    options: `-c default_transaction_read_only=on -c statement_timeout=${statementTimeoutMs}`,
+  });
+  await client.connect();
+  try {
+    const results: SmokeResult[] = [];
+    for (const query of queries) results.push(await runOne(client, query, backupTime));
+    return results;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function runOne(client: any, query: SmokeQuery, backupTime: Date): Promise<SmokeResult> {
+  const started = Date.now();
+  const params = /\$1\b/.test(query.sql) ? [backupTime.toISOString()] : [];
+  try {
+    const res = await client.query({ text: query.sql, values: params, rowMode: "array" });
+    const columns: string[] = res.fields.map((f: { name: string }) => f.name);
+    const rows: string[][] = res.rows.map((r: unknown[]) => r.map(asText));
+    const problem = unmetExpectation(query.expect, rows);
+    return { name: query.name, sql: query.sql, columns, rows, output: renderRows(columns, rows), ok: problem === undefined, problem, durationMs: Date.now() - started };
+  } catch (err) {
+    const message = `ERROR: ${(err as Error).message}`;
+    return { name: query.name, sql: query.sql, columns: [], rows: [], output: message, ok: false, problem: message, durationMs: Date.now() - started };
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The disposable server's identity. Whoever creates it writes a fresh `spec1.instance_id` into its
+ * settings; the restore reads it back before it drops or creates anything, so it can only ever write
+ * into the server this stack created — never into a server that happens to answer on that port.
+ */
+import { pollUntil } from "../lib/poll";
+
+export interface TargetServer {
+  readonly engine: "local" | "docker";
+  readonly instanceId: string;
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  /** local engine: where pg_restore/psql are, and the private dir of the cluster. */
+  readonly binDir?: string;
+  readonly baseDir?: string;
+  /** docker engine: the container. */
+  readonly container?: string;
+}
+
+const LOOPBACK = ["127.0.0.1", "localhost", "::1"];
+
+async function readInstanceId(t: Pick<TargetServer, "host" | "port" | "user" | "password">, timeoutMs: number): Promise<string | null> {
+  const { Client } = require("pg");
+  const client = new Client({ host: t.host, port: t.port, user: t.user, password: t.password, database: "postgres", connectionTimeoutMillis: timeoutMs });
+  try {
+    await client.connect();
+    const { rows } = await client.query("SELECT current_setting('spec1.instance_id', true) AS id");
+    return rows[0].id ?? null;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Bounded wait until the server answers and reports `instanceId`. */
+export async function waitForServer(t: Pick<TargetServer, "host" | "port" | "user" | "password" | "instanceId">, deadlineMs: number): Promise<void> {
+  await pollUntil<void>(
+    async (remainingMs) => {
+      try {
+        const id = await readInstanceId(t, Math.min(remainingMs, 2000));
+        return id === t.instanceId ? { done: true, value: undefined } : { done: false, seen: `a server with spec1.instance_id ${id ?? "unset"}` };
+      } catch (err) {
+        return { done: false, seen: (err as Error).message };
+      }
+    },
+    { what: `disposable Postgres on ${t.host}:${t.port} ready`, deadlineMs, intervalMs: 100, maxIntervalMs: 1000 },
+  );
+}
+
+/** Throws unless `t` is the disposable server it claims to be. */
+export async function verifyTarget(t: TargetServer): Promise<void> {
+  const where = `${t.host}:${t.port}`;
+  if (!LOOPBACK.includes(t.host)) {
+    throw new Error(`refusing to restore into ${where}: the disposable Postgres always listens on 127.0.0.1, this is another server`);
+  }
+  let id: string | null;
+  try {
+    id = await readInstanceId(t, 5000);
+  } catch (err) {
+    throw new Error(`refusing to restore into ${where}: cannot confirm it is the disposable Postgres ${t.instanceId} (${(err as Error).message})`);
+  }
+  if (id !== t.instanceId) {
+    throw new Error(`refusing to restore into ${where}: it is not the disposable Postgres this stack created (expected spec1.instance_id ${t.instanceId}, the server reports ${id ?? "none"})`);
+  }
+}
+
+/** How the DBA reaches the kept database after a failed restore (the password stays out of logs). */
+export function dbaInstructions(t: TargetServer, database: string): string {
+  const psql = `psql -h ${t.host} -p ${t.port} -U ${t.user} ${database}`;
+  const password = "password: the secret output `password` of the disposable Postgres resource (pulumi stack export --show-secrets)";
+  const how = t.engine === "docker" ? `docker exec -it ${t.container} psql -U postgres ${database}   (or ${psql}; ${password})` : `${psql}   (${password}; data dir ${t.baseDir})`;
+  return `The database is kept for debugging: ${how}. Run \`pulumi destroy\` on this stack when done.`;
+}

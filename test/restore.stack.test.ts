@@ -1,0 +1,114 @@
+/**
+ * The restore stack end to end on real servers: the program finds the newest dump among >1,000 keys
+ * (what preview shows), the host starts a local disposable Postgres, restores every pg_dump format into
+ * it and runs the smoke SQL, whose output must equal what was seeded; destroy leaves nothing behind.
+ */
+import * as fs from "fs";
+import * as net from "net";
+import { DUMP_TYPES, DumpType } from "../restore/dumpType";
+import { identity } from "../restore/restoreRun";
+import { programError, plainText } from "./helpers/program";
+import { uploadNewestBackup, uploadOlderBackups, putObject } from "./helpers/restoreFixtures";
+import {
+  BUCKET, captureRestoreStack, createServer, leftovers, POSTGRES_RESOURCE, queryServer, RESTORE_RESOURCE, RestoreWorld, S3_SECRETS, Server, startRestoreWorld, withTarget,
+} from "./helpers/restoreStack";
+
+let world: RestoreWorld;
+const NEWEST = "spec-1/2026-11-27T02-00-00Z.dump";
+const prefixOf = (type: DumpType) => (type === "custom" ? "spec-1/" : `formats/${type}/`);
+
+beforeAll(async () => {
+  world = await startRestoreWorld(DUMP_TYPES);
+  const client = world.s3.client();
+  await uploadOlderBackups(client, BUCKET, "spec-1/", 1100);
+  await uploadNewestBackup(client, BUCKET, NEWEST, world.dumps.custom, "matching");
+  for (const type of DUMP_TYPES.filter((t) => t !== "custom")) {
+    await uploadNewestBackup(client, BUCKET, `${prefixOf(type)}2026-11-27T02-00-00Z.backup`, world.dumps[type], type === "plain" ? "none" : "matching");
+  }
+  await putObject(client, BUCKET, "unused/README.txt", "backups go to spec-1/");
+  client.destroy();
+}, 90000);
+afterAll(() => world?.stop());
+
+describe("what preview shows", () => {
+  test("the newest complete dump among more than 1,000 keys (zero-byte and sidecars skipped), and no secret in plain text", async () => {
+    const captured = await captureRestoreStack(world, "spec-1/");
+    expect(captured.outputs.backup).toMatchObject({
+      key: NEWEST,
+      size: fs.statSync(world.dumps.custom).size,
+      type: "custom",
+      archiveVersion: "1.14",
+      checksumKey: `${NEWEST}.sha256`,
+    });
+    expect(captured.outputs.backup.ageHours).toBeLessThan(0.1);
+    expect(captured.restore.backup).toMatchObject({ key: NEWEST, type: "custom" });
+    expect(plainText(captured.restore) + plainText(captured.postgres)).not.toContain("S3RVER");
+  });
+
+  test("the docker engine is the runbook's container: postgres:16 on 127.0.0.1:55432", async () => {
+    const captured = await captureRestoreStack(world, "spec-1/", { disposablePostgres: { engine: "docker" } });
+    expect(captured.postgres).toMatchObject({ engine: "docker", image: "postgres:16", port: 55432 });
+    expect(captured.postgres.settings).toMatchObject({ fsync: "off" });
+  });
+
+  test.each([
+    ["an empty prefix", { backup: { prefix: "unused/" } }, S3_SECRETS, "no backup to restore in s3://backups/unused/: 1 object(s) listed, none is a non-empty dump (0 zero-byte, 1 sidecar)"],
+    ["a missing bucket", { backup: { bucket: "nope" } }, S3_SECRETS, 'bucket "nope" does not exist at'],
+    ["bad credentials", {}, { s3AccessKeyId: "WRONG", s3SecretAccessKey: "WRONG" }, "rejected the credentials (InvalidAccessKeyId); check the secrets s3AccessKeyId and s3SecretAccessKey"],
+    ["S3 down", { backup: { endpoint: "http://127.0.0.1:9", timeoutSeconds: 2 } }, S3_SECRETS, "S3 endpoint http://127.0.0.1:9 is unreachable"],
+  ])("a clear error on %s", async (_what, overrides, secrets, message) => {
+    expect(await programError("restore", { config: world.config("spec-1/", overrides), secrets })).toContain(message);
+  });
+});
+
+describe("up and destroy on the local engine", () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = await createServer(world, await captureRestoreStack(world, "spec-1/"));
+  });
+  afterAll(() => server?.destroy().catch(() => undefined));
+
+  test.each(DUMP_TYPES.map((t) => [t]))("restores a %s dump; its smoke SQL shows what was seeded", async (type: DumpType) => {
+    const captured = await captureRestoreStack(world, prefixOf(type));
+    const { outs } = await world.host.create(RESTORE_RESOURCE, withTarget(captured.restore, server.outs));
+    const report = outs.report as any;
+    const checksum = type === "plain" ? "no .sha256 sidecar" : "verified against the .sha256 sidecar";
+    expect(report).toMatchObject({ status: "passed", backup: { type, checksum } });
+    expect(report.smoke.users).toBe([" users", "-------", ` ${world.seed.users}`, "(1 row)"].join("\n"));
+    expect(report.smoke.recent_sales).toMatch(new RegExp(`^ ${world.seed.recentSales} +\\| `, "m"));
+    const statuses = Object.entries(world.seed.ticketsByStatus).sort().map(([s, n]) => ` ${s.padEnd(7)} | ${n}`);
+    expect(report.smoke.tickets_by_status.split("\n").slice(2, 5)).toEqual(statuses);
+    expect(report.timings.rtoSeconds).toBeGreaterThan(0);
+    expect(fs.readFileSync(report.reportFiles.markdownPath, "utf8")).toContain("# Restore test PASSED");
+    expect(JSON.parse(fs.readFileSync(report.reportFiles.jsonPath, "utf8")).smoke).toHaveLength(3);
+    expect(leftovers(world)).toEqual([]);
+    expect((await queryServer(server, "restore_test", "SELECT count(*)::int AS n FROM sales"))[0].n).toBe(600);
+  });
+
+  test("progress is logged: download bytes and restore phases", () => {
+    const log = world.host.output();
+    expect(log).toMatch(/downloading s3:\/\/backups\/spec-1\/2026-11-27T02-00-00Z.dump \(36\.\d KiB\)/);
+    expect(log).toMatch(/downloaded 36\.\d KiB in \d+\.\d s/);
+    expect(log).toContain("restore phase: loading data");
+    expect(log).toContain("restore phase: building indexes");
+  });
+
+  test("a new backup or server replaces the restore (runs the test again); the same inputs change nothing", async () => {
+    const captured = await captureRestoreStack(world, "spec-1/");
+    const news = withTarget(captured.restore, server.outs);
+    const olds = JSON.parse(JSON.stringify({ identity: identity(news as never) }));
+    expect(await world.host.diff(RESTORE_RESOURCE, "r", olds, news)).toMatchObject({ changes: "none" });
+    const other = withTarget(captured.restore, { ...server.outs, instanceId: "spec1-restore-other" });
+    expect(await world.host.diff(RESTORE_RESOURCE, "r", olds, other)).toMatchObject({ changes: "some", replaces: ["backup"] });
+    expect(await world.host.diff(POSTGRES_RESOURCE, server.id, server.outs, captured.postgres)).toMatchObject({ changes: "none" });
+    const docker = { ...captured.postgres, engine: "docker", port: 55432 };
+    expect(await world.host.diff(POSTGRES_RESOURCE, server.id, server.outs, docker)).toMatchObject({ changes: "some", replaces: ["engine", "port"] });
+  });
+
+  test("destroy stops the disposable Postgres and removes its files", async () => {
+    await server.destroy();
+    expect(fs.readdirSync(world.tmpDir)).toEqual([]);
+    const refused = await new Promise((resolve) => net.connect(server.outs.port, "127.0.0.1").once("connect", () => resolve(false)).once("error", () => resolve(true)));
+    expect(refused).toBe(true);
+  });
+});

@@ -8,6 +8,7 @@ import { LocalRedis, startRedis } from "../local/services/redis";
 import { LocalWorker, startWorker } from "../local/services/worker";
 import { startApi, StandinApi } from "../local/standins/api";
 import { GatewayFaults, startGateway, StandinGateway } from "../local/standins/gateway";
+import { Received, startWebhookReceiver, WebhookCall } from "../test/helpers/drillReceivers";
 import { Lifecycle } from "./lifecycle";
 
 /** What the stacks' own config names: known once the stack files are filled with this SPEC-1's endpoints. */
@@ -22,6 +23,10 @@ export interface LocalSpec1 {
   readonly redis: LocalRedis;
   readonly api: StandinApi;
   readonly gateway: StandinGateway;
+  /** The ops group's chat (Slack-compatible webhook): every notification the procedures send. */
+  readonly chat: Received<WebhookCall>;
+  /** The incident tracker (GitHub-issues-like JSON API) a rollback files its incident in. */
+  readonly tracker: Received<WebhookCall>;
   /** Placeholder values for the stack files. */
   readonly values: Record<string, string | number>;
   /** The gateway gets its sessions and the worker starts on its queues. */
@@ -33,8 +38,13 @@ export interface ServingSpec1 extends LocalSpec1 {
   readonly settings: ProductSettings;
 }
 
-/** `gatewaySwitches`: a healthy gateway for the rehearsal, e.g. background traffic and a device that scans QRs. */
-export async function startLocalSpec1(lifecycle: Lifecycle, gatewaySwitches: Partial<GatewayFaults>): Promise<LocalSpec1> {
+export interface LocalSpec1Settings {
+  /** A healthy gateway for the rehearsal, e.g. background traffic and a device that scans QRs. */
+  readonly gateway: Partial<GatewayFaults>;
+  readonly worker: { readonly jobMs?: number };
+}
+
+export async function startLocalSpec1(lifecycle: Lifecycle, local: LocalSpec1Settings): Promise<LocalSpec1> {
   const log = (what: string, where: string) => lifecycle.log(`  started ${what.padEnd(22)} ${where}`);
   const redisPassword = randomBytes(12).toString("hex");
   const gatewayToken = randomBytes(12).toString("hex");
@@ -44,7 +54,7 @@ export async function startLocalSpec1(lifecycle: Lifecycle, gatewaySwitches: Par
   log("redis-server", `127.0.0.1:${redis.port} (password set)`);
 
   const gateway = await lifecycle.start("stand-in gateway", () =>
-    startGateway({ token: gatewayToken, faults: gatewaySwitches }),
+    startGateway({ token: gatewayToken, faults: local.gateway }),
   );
   lifecycle.ports.push(gateway.httpPort, gateway.wsPort);
   log("stand-in gateway", `${gateway.httpUrl} + ${gateway.wsUrl}`);
@@ -53,14 +63,21 @@ export async function startLocalSpec1(lifecycle: Lifecycle, gatewaySwitches: Par
   lifecycle.ports.push(Number(new URL(api.url).port));
   log("stand-in api + console", api.url);
 
+  const chat = await lifecycle.start("ops chat webhook", () => receiver());
+  const tracker = await lifecycle.start("incident tracker", () => receiver((call) => ({ number: 101, html_url: `http://${call.headers.host}/issues/101` })));
+  lifecycle.ports.push(Number(new URL(chat.url).port), Number(new URL(tracker.url).port));
+  log("ops chat + tracker", `${chat.url} + ${tracker.url}`);
+
   const spec1: LocalSpec1 = {
     redis,
     api,
     gateway,
+    chat,
+    tracker,
     serve: async (settings) => {
       for (const id of settings.sessions) gateway.sessions.set(id, "open");
       if (settings.sessions.length > 0) log("gateway sessions", settings.sessions.join(", "));
-      const worker = await lifecycle.start("worker", () => startWorker({ redisUrl: redis.url, queues: settings.queues }));
+      const worker = await lifecycle.start("worker", () => startWorker({ redisUrl: redis.url, queues: settings.queues, jobMs: local.worker.jobMs }));
       if (settings.queues.length > 0) log("worker (BullMQ)", `draining ${settings.queues.join(", ")}`);
       return { ...spec1, worker, settings };
     },
@@ -73,8 +90,15 @@ export async function startLocalSpec1(lifecycle: Lifecycle, gatewaySwitches: Par
       healthUrl: api.healthUrl,
       webUrl: api.webUrl,
       recentMessagesUrl: api.recentMessagesUrl,
+      notifyWebhookUrl: `${chat.url}/ops`,
+      trackerUrl: `${tracker.url}/issues`,
       unusedSecret: randomBytes(12).toString("hex"),
     },
   };
   return spec1;
+}
+
+async function receiver(respond?: (call: WebhookCall) => unknown) {
+  const received = await startWebhookReceiver({ respond });
+  return { ...received, stop: received.close };
 }

@@ -4,10 +4,10 @@
  * Pure: the replace decision of dynamic resources comes from their provider (through the host), the
  * one of docker resources from the docker provider's schema, given here as data.
  */
-import type { StackResource } from "./capture";
+import type { StackResource } from "./program";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-export const DYNAMIC_TYPE = "pulumi-nodejs:dynamic:Resource";
+import { DYNAMIC_TYPE } from "./programChild";
 
 /** Properties the docker provider marks ForceNew, for the properties this program sets. "*" = any. */
 export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {

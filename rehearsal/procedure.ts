@@ -1,8 +1,8 @@
 /** What every rehearsed procedure gets, returns, and how its `pulumi up` steps are printed. */
 import type { ProviderHost } from "../local/providerHost";
 import type { BackupStore } from "./backupStore";
-import type { CapturedStack } from "./capture";
 import { StepKind, StepResult, UpEvents } from "./engine";
+import type { ProgramRequest, ProgramRunner, UpResult } from "./program";
 import type { Fault } from "./faults";
 import type { Lifecycle } from "./lifecycle";
 import type { ServingSpec1 } from "./localSpec1";
@@ -18,8 +18,10 @@ export interface RehearsalContext {
   readonly rollback: RollbackChange;
   /** The backups the restore test finds (when it runs). */
   readonly backups?: BackupStore;
-  /** Captured program runs by label (e.g. `app`, `app-rollback`, `restore`, `drill`). */
-  readonly stacks: ReadonlyMap<string, CapturedStack>;
+  /** Runs the program, for a preview or an up. */
+  readonly program: ProgramRunner;
+  /** Each stack's program run by label: `app`, `app-rollback`, `restore`, `drill`. */
+  readonly requests: ReadonlyMap<string, ProgramRequest>;
 }
 
 export interface RollbackChange {
@@ -66,4 +68,19 @@ export function indent(text: string, prefix: string): string {
     .split("\n")
     .map((l) => prefix + l)
     .join("\n");
+}
+
+/** The first failed step, as `pulumi up` reports it: the resource and its provider's message. */
+export function firstError(result: UpResult): string {
+  if (result.programError !== undefined) return `the program failed: ${result.programError}`;
+  const failed = result.steps.find((s) => s.status === "failed");
+  return failed?.status === "failed" ? `${failed.name}: ${failed.error}` : "a step failed";
+}
+
+/** What reached the ops chat since `since` (an index into its messages): notices, escalations, results. */
+export function printNotifications(ctx: RehearsalContext, since: number): void {
+  for (const call of ctx.spec1.chat.items.slice(since)) {
+    const text = String(call.json?.text ?? call.body);
+    ctx.log(`    ✉ ops chat: ${indent(text.length > 600 ? `${text.slice(0, 600)}…` : text, "      ").trimStart()}`);
+  }
 }

@@ -15,7 +15,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { startProviderHost } from "../local/providerHost";
 import { entryTimestamp } from "../lib/opsLog";
-import { captureStacks } from "./capture";
+import { ProgramRunner } from "./program";
 import { FAULTS, Fault, FaultSpec, parseFault, parseProcedures, Procedure, PROCEDURES } from "./faults";
 import { Lifecycle, withSignalCleanup } from "./lifecycle";
 import { parseChecksConfig } from "../config/checks";
@@ -25,6 +25,7 @@ import type { GatewayFaults } from "../local/standins/gateway";
 import { ProductSettings, startLocalSpec1 } from "./localSpec1";
 import { BackupStore, startBackupStore, stopStrayClusters } from "./backupStore";
 import { indent, ProcedureFailure, ProcedureOutcome, RehearsalContext, RollbackChange } from "./procedure";
+import { rehearseDrill } from "./procedures/drill";
 import { rehearseRestore } from "./procedures/restore";
 import { rehearseRollback } from "./procedures/rollback";
 import { fillStack, readRehearsalStack, RehearsalStack } from "./stackFiles";
@@ -94,12 +95,12 @@ export async function rehearse(opts: RehearseOptions = {}): Promise<RehearsalRes
   return { ok, procedures: results, reportsDir, reports: listReports(reportsDir), ports: lifecycle.ports, pids: lifecycle.pids, tempDir: lifecycle.tempDir };
 }
 
-/** Starts the local SPEC-1, runs each needed stack's program under mocks, and starts the provider host. */
+/** Starts the local SPEC-1 and the provider host, and fills the stack files with the local endpoints. */
 async function prepare(lifecycle: Lifecycle, procedures: readonly Procedure[], fault: Fault | undefined, reportsDir: string): Promise<RehearsalContext> {
   const log = lifecycle.log;
   log("\n== Local SPEC-1");
   const app = readRehearsalStack("rehearsal-app");
-  const local = await startLocalSpec1(lifecycle, app.rehearsal.gateway as Partial<GatewayFaults>);
+  const local = await startLocalSpec1(lifecycle, { gateway: app.rehearsal.gateway as Partial<GatewayFaults>, worker: app.rehearsal.worker as { jobMs?: number } });
   const values: Record<string, string | number> = { ...local.values, reportsDir };
   let backups: BackupStore | undefined;
   if (procedures.includes("restore")) {
@@ -112,19 +113,23 @@ async function prepare(lifecycle: Lifecycle, procedures: readonly Procedure[], f
   const requests = stackRequests(procedures, values, rollback);
   const spec1 = await local.serve(productSettings(requests.map((r) => r.stack)));
 
-  log("\n== The program under Pulumi mocks");
-  const stacks = await captureStacks(lifecycle, requests.map((r) => r.stack));
-  for (const [i, s] of stacks.entries()) log(`  ${requests[i].label.padEnd(13)} ${s.resources.length} resources registered`);
   const host = await lifecycle.start("dynamic provider host", () => startProviderHost({ stack: "rehearsal", onLine: (l) => log(`      │ ${l}`) }));
   lifecycle.ports.push(host.port);
-  log(`  Pulumi's dynamic provider host on 127.0.0.1:${host.port}`);
-  return { lifecycle, log, host, spec1, fault, reportsDir, rollback, backups, stacks: new Map(requests.map((r, i) => [r.label, stacks[i]])) };
+  log(`  started Pulumi's dynamic provider host on 127.0.0.1:${host.port}`);
+  const program = new ProgramRunner(lifecycle);
+  return { lifecycle, log, host, spec1, fault, reportsDir, rollback, backups, program, requests: new Map(requests.map((r) => [r.label, r.stack])) };
 }
+
+const PROCEDURE_RUNS: Record<Procedure, (ctx: RehearsalContext) => Promise<ProcedureOutcome>> = {
+  rollback: rehearseRollback,
+  restore: (ctx) => rehearseRestore(ctx, ctx.backups!),
+  drill: rehearseDrill,
+};
 
 async function runProcedure(ctx: RehearsalContext, procedure: Procedure): Promise<ProcedureResult> {
   const started = Date.now();
   try {
-    const outcome = procedure === "rollback" ? await rehearseRollback(ctx) : await rehearseRestore(ctx, ctx.backups!);
+    const outcome = await PROCEDURE_RUNS[procedure](ctx);
     return { procedure, ok: true, ms: Date.now() - started, ...outcome };
   } catch (err) {
     const outcome = err instanceof ProcedureFailure ? err.outcome : { verification: [] };
@@ -179,6 +184,7 @@ function stackRequests(procedures: readonly Procedure[], values: Record<string, 
     requests.push(request("app", app), request("app-rollback", app, { ...app.config, imageTags }));
   }
   if (procedures.includes("restore")) requests.push(request("restore", filled("rehearsal-restore")));
+  if (procedures.includes("drill")) requests.push(request("drill", filled("rehearsal-drill")));
   return requests;
 }
 

@@ -4,23 +4,19 @@
  * passing up, as the scheduled pipeline does. After a failed up the server would be kept for the DBA;
  * the rehearsal says where it is, then removes it with everything else.
  */
-import { destroy, up, UpResult } from "../engine";
-import { printSteps, ProcedureFailure, ProcedureOutcome, RehearsalContext } from "../procedure";
+import { destroy } from "../engine";
+import type { UpResult } from "../program";
+import { firstError, printSteps, ProcedureFailure, ProcedureOutcome, RehearsalContext } from "../procedure";
 import type { BackupStore } from "../backupStore";
 
 export async function rehearseRestore(ctx: RehearsalContext, store: BackupStore): Promise<ProcedureOutcome> {
-  const stack = ctx.stacks.get("restore")!;
-  const backup = stack.outputs.backup as { url: string; size: number; ageHours: number; type: string };
-  ctx.log(`  $ pulumi preview -s restore`);
-  ctx.log(`    will restore ${backup.url} (${backup.size} bytes, ${backup.type}, ${backup.ageHours} h old)`);
-
-  ctx.log(`\n  $ pulumi up -s restore`);
-  const result = await up(ctx.host, stack.resources, new Map(), printSteps(ctx.log));
+  ctx.log(`  $ pulumi up -s restore`);
+  const result = await ctx.program.up(ctx.host, ctx.requests.get("restore")!, new Map(), printSteps(ctx.log));
   let destroyed = false;
   const destroyStack = async () => {
     if (destroyed) return;
     destroyed = true;
-    await destroy(ctx.host, stack.resources, result.state, (name) => ctx.log(`    - ${name} deleting…`));
+    await destroy(ctx.host, result.state, (name) => ctx.log(`    - ${name} deleting…`));
   };
   ctx.lifecycle.defer("the restore stack's resources", destroyStack);
   if (!result.ok) {
@@ -32,11 +28,6 @@ export async function rehearseRestore(ctx: RehearsalContext, store: BackupStore)
   await destroyStack();
   ctx.log(`    disposable Postgres and downloaded dump removed`);
   return { verification };
-}
-
-function firstError(result: UpResult): string {
-  const failed = result.steps.find((s) => s.status === "failed");
-  return failed?.status === "failed" ? `${failed.name}: ${failed.error}` : "a step failed";
 }
 
 /** The runbook's verification: smoke results with RTO/RPO, and whether they match what was seeded. */

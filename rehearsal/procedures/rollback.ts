@@ -2,23 +2,23 @@
  * Runbook §3 on the app stack: the stack as last deployed, one image tag changed in config, the
  * `pulumi preview --diff` of that change, then `pulumi up`'s post-deploy checks against the local SPEC-1.
  */
-import type { StackResource } from "../capture";
 import { enqueueBacklog } from "../../local/services/worker";
-import { Deployed, planStep, up, UpResult, verdictOf } from "../engine";
-import { DYNAMIC_TYPE, diffStacks, formatPreview, ProviderVerdict } from "../previewDiff";
-import { printSteps, ProcedureFailure, ProcedureOutcome, RehearsalContext } from "../procedure";
+import { verdictOf } from "../engine";
+import type { UpResult } from "../program";
+import { diffStacks, formatPreview } from "../previewDiff";
+import { firstError, printNotifications, printSteps, ProcedureFailure, ProcedureOutcome, RehearsalContext } from "../procedure";
 
 /** How many jobs wait in each queue when the rollback starts: the backlog "queues drained" is about. */
 const BACKLOG = 50;
 
 export async function rehearseRollback(ctx: RehearsalContext): Promise<ProcedureOutcome> {
   const change = ctx.rollback;
-  const deployed = ctx.stacks.get("app")!;
-  const target = ctx.stacks.get("app-rollback")!;
+  const [deployedRequest, targetRequest] = [ctx.requests.get("app")!, ctx.requests.get("app-rollback")!];
 
+  await enqueueBacklog(ctx.spec1.redis.url, ctx.spec1.settings.queues, BACKLOG);
   ctx.log(`  the stack as last deployed: ${change.service} at ${change.from} (its checks, as the last \`pulumi up\` ran them)`);
-  const before = await up(ctx.host, deployed.resources, new Map());
-  if (!before.ok) throw new ProcedureFailure(`the deployed stack failed its own checks before any change: ${firstError(before)}`, outcome(before));
+  const before = await ctx.program.up(ctx.host, deployedRequest, new Map(), {});
+  if (!before.ok) throw new ProcedureFailure(`the deployed stack failed before any change: ${firstError(before)}`, outcome(before));
   ctx.log(`    ${before.steps.length} dynamic resources created`);
 
   await breakAppServices(ctx);
@@ -27,21 +27,19 @@ export async function rehearseRollback(ctx: RehearsalContext): Promise<Procedure
 
   ctx.log(`\n  $ pulumi config set --path imageTags.${change.service} ${change.to}`);
   ctx.log(`  $ pulumi preview --diff`);
-  for (const line of formatPreview(deployed.stack, diffStacks(deployed.resources, target.resources, await verdicts(ctx, target.resources, before.state)), target.resources.length)) {
-    ctx.log(`  ${line}`);
-  }
+  const preview = await ctx.program.preview(ctx.host, targetRequest, before.state);
+  if (!preview.result.ok) throw new ProcedureFailure(`preview failed: ${firstError(preview.result)}`, outcome(before));
+  const verdicts = new Map([...preview.verdicts].map(([name, step]) => [name, verdictOf(step)]));
+  const targetResources = preview.result.resources!;
+  for (const line of formatPreview(targetRequest.stack, diffStacks(before.resources!, targetResources, verdicts), targetResources.length)) ctx.log(`  ${line}`);
 
   ctx.log(`\n  $ pulumi up`);
-  const after = await up(ctx.host, target.resources, before.state, printSteps(ctx.log));
+  const seen = ctx.spec1.chat.items.length;
+  const after = await ctx.program.up(ctx.host, targetRequest, before.state, printSteps(ctx.log));
+  printNotifications(ctx, seen);
+  for (const call of ctx.spec1.tracker.items) ctx.log(`    ⚑ incident tracker: ${call.json?.title ?? call.body.slice(0, 200)}`);
   if (!after.ok) throw new ProcedureFailure(firstError(after), outcome(after));
   return outcome(after);
-}
-
-/** What each dynamic resource's provider says about the change (Check + Diff: no side effects). */
-async function verdicts(ctx: RehearsalContext, resources: readonly StackResource[], state: ReadonlyMap<string, Deployed>) {
-  const found = new Map<string, ProviderVerdict>();
-  for (const r of resources.filter((r) => r.type === DYNAMIC_TYPE)) found.set(r.name, verdictOf((await planStep(ctx.host, r, state.get(r.name))).step));
-  return found;
 }
 
 async function breakAppServices(ctx: RehearsalContext): Promise<void> {
@@ -50,19 +48,15 @@ async function breakAppServices(ctx: RehearsalContext): Promise<void> {
   if (ctx.fault === "queue-stuck") await ctx.spec1.worker.stop();
 }
 
-function firstError(result: UpResult): string {
-  const failed = result.steps.find((s) => s.status === "failed");
-  return failed && failed.status === "failed" ? `${failed.name}: ${failed.error}` : "a step failed";
-}
-
 function outcome(result: UpResult): ProcedureOutcome {
-  const verification = [...result.state.values()].map((d) => checkLine(d.name, (d.outs.result ?? {}) as Record<string, any>));
+  const verification = [...result.state.values()].map((d) => checkLine(d.name, d.outs as Record<string, any>));
   for (const s of result.steps) if (s.status !== "done") verification.push(`${s.name}: ${s.status === "failed" ? "FAILED" : s.status}`);
   return { verification };
 }
 
-/** The runbook's validation line for one passed check, from what it measured (checks/*: `result`). */
-export function checkLine(name: string, r: Record<string, any>): string {
+/** The runbook's validation line for one app-stack step, from its outputs (checks/*: `result`; the rollback notice). */
+export function checkLine(name: string, outs: Record<string, any>): string {
+  const r = outs.result ?? {};
   if (name.endsWith("-api-health")) return `health: HTTP ${r.httpStatus} ${r.bodyExcerpt} (runbook: { status: 'ok' })`;
   if (name.endsWith("-web-console")) return `web console loads: HTTP ${r.httpStatus} ${r.contentType}`;
   if (name.endsWith("-send-rate")) {
@@ -73,5 +67,9 @@ export function checkLine(name: string, r: Record<string, any>): string {
     return `queues draining: ${queues.join(", ")}`;
   }
   if (name.endsWith("-qr-path")) return `QR path: session ${r.sessionId} ${r.passedOn} on attempt ${r.attempts}`;
-  return `${name}: passed`;
+  const change = outs.lastChange;
+  if (name.endsWith("-rollback-notice") && change) {
+    return `post-rollback: stakeholders notified (${change.notified}), incident ${change.incident || "not filed"}, post-mortem ${change.postMortem}`;
+  }
+  return `${name}: done`;
 }

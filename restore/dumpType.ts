@@ -18,11 +18,15 @@ export interface Detection {
   readonly archiveVersion?: string;
 }
 
-export class UnrecognizedDumpError extends Error {
-  constructor(what: string, head: Buffer) {
-    super(`${what} is not a PostgreSQL dump (first bytes: ${describeBytes(head)}); expected a custom (PGDMP), tar, directory-as-tar, plain SQL or gzip-compressed plain SQL dump`);
-    this.name = "UnrecognizedDumpError";
-  }
+/**
+ * A plain Error with this name, not a subclass: providers are serialized, and a serialized Error
+ * subclass loses its message (its constructor's `super()` becomes a call that sets nothing).
+ */
+export const UNRECOGNIZED_DUMP = "UnrecognizedDumpError";
+
+function unrecognizedDump(what: string, head: Buffer): Error {
+  const message = `${what} is not a PostgreSQL dump (first bytes: ${describeBytes(head)}); expected a custom (PGDMP), tar, directory-as-tar, plain SQL or gzip-compressed plain SQL dump`;
+  return Object.assign(new Error(message), { name: UNRECOGNIZED_DUMP });
 }
 
 function describeBytes(head: Buffer): string {
@@ -57,10 +61,10 @@ export function detectDump(head: Buffer, what: string): Detection {
   if (head[0] === 0x1f && head[1] === 0x8b) {
     const text = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString("utf8");
     if (looksLikeSql(text)) return { type: "gzip-plain" };
-    throw new UnrecognizedDumpError(`${what} (gzip-compressed)`, Buffer.from(text.slice(0, 16), "latin1"));
+    throw unrecognizedDump(`${what} (gzip-compressed)`, Buffer.from(text.slice(0, 16), "latin1"));
   }
   if (looksLikeSql(head.toString("utf8"))) return { type: "plain" };
-  throw new UnrecognizedDumpError(what, head);
+  throw unrecognizedDump(what, head);
 }
 
 /** Highest archive version each pg_restore major reads (K_VERS_MAX in pg_backup_archiver.h). */

@@ -3,7 +3,7 @@
  * so that `pulumi preview` can show it: key, size, age and detected type. See docs/restore-test.md for
  * why this runs in the program, like a provider's data-source lookup, and not in a resource.
  */
-import { detectDump, DumpType, HEAD_BYTES, UnrecognizedDumpError } from "./dumpType";
+import { detectDump, DumpType, HEAD_BYTES, UNRECOGNIZED_DUMP } from "./dumpType";
 import { listAll, objectUrl, readHead, S3Credentials, S3Location } from "./s3";
 import { BackupChoice, HOUR_MS, selectLatestBackup } from "./selection";
 
@@ -31,7 +31,7 @@ function detectOrExplain(head: Buffer, url: string): Pick<BackupPreview, "type" 
   try {
     return detectDump(head, url);
   } catch (err) {
-    if (err instanceof UnrecognizedDumpError) return { type: "unrecognized", problem: err.message };
+    if ((err as Error).name === UNRECOGNIZED_DUMP) return { type: "unrecognized", problem: (err as Error).message };
     throw err;
   }
 }

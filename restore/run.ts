@@ -94,7 +94,8 @@ export async function runRestoreTest(spec: RestoreSpec, log: Log, now: () => num
     const failed = progress.smoke.filter((s) => !s.ok);
     if (failed.length > 0) error = failed.map((s) => `smoke query ${s.name}: ${s.problem}`).join("; ");
   } catch (err) {
-    error = (err as Error).message;
+    // Never let a thrown value without a message pass for success.
+    error = (err as Error)?.message || String(err) || "unknown error";
   }
   const t = progress;
   const rto = t.smokeSeconds === undefined ? undefined : (t.downloadSeconds ?? 0) + (t.restoreSeconds ?? 0) + t.smokeSeconds;

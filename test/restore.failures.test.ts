@@ -1,0 +1,152 @@
+/**
+ * Each way a restore test fails, through the provider host on the local engine: a clear message, a
+ * FAILED report on disk (written before the update fails), the DBA told where the kept database is,
+ * and nothing else left behind — the downloaded dump is gone, the disposable server still runs.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { ProviderCallError } from "../local/providerHost";
+import { startS3 } from "../local/services/s3";
+import { putObject, uploadNewestBackup } from "./helpers/restoreFixtures";
+import {
+  BUCKET, captureRestoreStack, createServer, leftovers, queryServer, RESTORE_RESOURCE, RestoreWorld, Server, startRestoreWorld, withTarget,
+} from "./helpers/restoreStack";
+
+let world: RestoreWorld;
+let server: Server;
+
+beforeAll(async () => {
+  world = await startRestoreWorld(["custom", "plain"]);
+  const client = world.s3.client();
+  await uploadNewestBackup(client, BUCKET, "ok/2026-11-27T02-00-00Z.dump", world.dumps.custom, "matching");
+  client.destroy();
+  server = await createServer(world, await captureRestoreStack(world, "ok/"));
+}, 90000);
+afterAll(async () => {
+  await server?.destroy().catch(() => undefined);
+  await world?.stop();
+});
+
+/** Uploads `body` as the newest backup under `prefix`, runs the stack, and returns the restore's error. */
+async function failedRestore(prefix: string, body: Buffer | string, overrides?: Record<string, unknown>, checksum: "matching" | "mismatching" | "none" = "none"): Promise<string> {
+  const file = path.join(world.workDir, prefix.replace(/\//g, "_"));
+  fs.writeFileSync(file, body);
+  const client = world.s3.client();
+  await uploadNewestBackup(client, BUCKET, `${prefix}2026-11-27T02-00-00Z.dump`, file, checksum);
+  client.destroy();
+  const captured = await captureRestoreStack(world, prefix, overrides);
+  return createRestore(captured.restore);
+}
+
+async function createRestore(inputs: Record<string, unknown>, target = server.outs): Promise<string> {
+  const error = await world.host.create(RESTORE_RESOURCE, withTarget(inputs, target)).then(
+    (r) => new Error(`the restore passed: ${JSON.stringify(r.outs.report)}`),
+    (err: Error) => err,
+  );
+  if (!(error instanceof ProviderCallError)) throw error;
+  return error.message;
+}
+
+/** The newest report on disk: written before the update failed. */
+function lastReport(): { markdown: string; json: any } {
+  const names = fs.readdirSync(world.reportDir).filter((n) => n.endsWith(".json")).sort();
+  const json = path.join(world.reportDir, names[names.length - 1]);
+  return { markdown: fs.readFileSync(json.replace(/\.json$/, ".md"), "utf8"), json: JSON.parse(fs.readFileSync(json, "utf8")) };
+}
+
+/** What every failure must leave: its report, the DBA's way in, the kept server, and no temp file. */
+async function expectFailureHandled(message: string, expected: string): Promise<void> {
+  expect(message).toContain(expected);
+  expect(message).toContain(`The database is kept for debugging: psql -h 127.0.0.1 -p ${server.outs.port} -U postgres restore_test`);
+  const report = lastReport();
+  expect(report.json.status).toBe("failed");
+  expect(report.json.error).toContain(expected);
+  expect(report.markdown).toContain("# Restore test FAILED");
+  expect(message).toContain(`Report: ${world.reportDir}`);
+  expect(leftovers(world)).toEqual([]);
+  expect(await queryServer(server, "postgres", "SELECT 1 AS up")).toEqual([{ up: 1 }]);
+}
+
+const dump = (type: "custom" | "plain") => fs.readFileSync(world.dumps[type]);
+
+test("a truncated dump: pg_restore's own error", async () => {
+  const custom = dump("custom");
+  const message = await failedRestore("fail/truncated/", custom.subarray(0, Math.floor(custom.length * 0.6)));
+  await expectFailureHandled(message, "pg_restore failed (exit 1): pg_restore: error: could not read from input file: end of file");
+});
+
+test("garbage bytes: not a PostgreSQL dump, with its first bytes", async () => {
+  const message = await failedRestore("fail/garbage/", Buffer.from("e3b0c442\u0000\u0001\u0002garbage", "latin1"));
+  await expectFailureHandled(message, "s3://backups/fail/garbage/2026-11-27T02-00-00Z.dump is not a PostgreSQL dump (first bytes: 65 33 62 30 63 34 34 32 00 01 02 67 61 72 62 61)");
+});
+
+test("a checksum mismatch against the .sha256 sidecar", async () => {
+  const message = await failedRestore("fail/checksum/", dump("custom"), undefined, "mismatching");
+  await expectFailureHandled(message, `checksum mismatch for s3://backups/fail/checksum/2026-11-27T02-00-00Z.dump: its sha256 is `);
+  expect(message).toContain("fail/checksum/2026-11-27T02-00-00Z.dump.sha256 says 0000000000000000000000000000000000000000000000000000000000000000");
+});
+
+test("a backup older than backup.maxAgeHours: the report says how old", async () => {
+  const message = await failedRestore("fail/old/", dump("custom"), { backup: { maxAgeHours: 0.0001 } });
+  await expectFailureHandled(message, "h old (taken ");
+  expect(message).toContain("older than backup.maxAgeHours = 0.0001 h: BACKUP_DAILY has stopped or fails");
+  expect(lastReport().json.backup.ageHours).toBeGreaterThan(0.0001);
+});
+
+test("an SQL error in the dump stops psql at the first error", async () => {
+  const broken = Buffer.concat([dump("plain"), Buffer.from("\nINSERT INTO no_such_table VALUES (1);\n")]);
+  const message = await failedRestore("fail/sql/", broken);
+  await expectFailureHandled(message, 'psql failed (exit 3): psql:');
+  expect(message).toContain('ERROR:  relation "no_such_table" does not exist');
+});
+
+test("an archive newer than the runner's pg_restore fails before restoring anything", async () => {
+  const custom = Buffer.from(dump("custom"));
+  custom[6] = 15; // archive version 1.15, as pg_dump 16 writes
+  const message = await failedRestore("fail/too-new/", custom);
+  await expectFailureHandled(message, "the dump's archive version 1.15 is newer than pg_restore 15 reads (up to 1.14)");
+});
+
+test("smoke expectations not met, and smoke SQL that tries to write, fail with every query's output in the report", async () => {
+  const smoke = [
+    { name: "users", sql: "SELECT count(*) AS users FROM users", expect: { nonZero: true } },
+    { name: "escalated", sql: "SELECT id FROM tickets WHERE status = 'escalated'", expect: { minRows: 1 } },
+    { name: "wipe", sql: "DELETE FROM users RETURNING id", expect: { minRows: 0 } },
+  ];
+  const client = world.s3.client();
+  await putObject(client, BUCKET, "fail/smoke/2026-11-27T02-00-00Z.dump", { file: world.dumps.custom });
+  client.destroy();
+  const message = await createRestore((await captureRestoreStack(world, "fail/smoke/", { smoke })).restore);
+  await expectFailureHandled(message, "smoke query escalated: expected at least 1 row(s), got 0; smoke query wipe: ERROR: cannot execute DELETE in a read-only transaction");
+  const report = lastReport();
+  expect(report.json.smoke.map((s: { ok: boolean }) => s.ok)).toEqual([true, false, false]);
+  expect(report.markdown).toContain(`### users: ok`);
+  expect((await queryServer(server, "restore_test", "SELECT count(*)::int AS n FROM users"))[0].n).toBe(world.seed.users);
+});
+
+test("S3 down during the restore", async () => {
+  const s3 = await startS3({ buckets: [BUCKET] });
+  try {
+    const client = s3.client();
+    await putObject(client, BUCKET, "spec-1/2026-11-27T02-00-00Z.dump", { file: world.dumps.custom });
+    client.destroy();
+    const config = { backup: { endpoint: s3.endpoint, timeoutSeconds: 2 } };
+    const captured = await captureRestoreStack(world, "spec-1/", config);
+    await s3.stop();
+    await expectFailureHandled(await createRestore(captured.restore), `downloading s3://backups/spec-1/2026-11-27T02-00-00Z.dump: S3 endpoint ${s3.endpoint} is unreachable`);
+  } finally {
+    await s3.stop();
+  }
+});
+
+test("a target that is not the disposable server is refused, and left untouched", async () => {
+  const captured = await captureRestoreStack(world, "ok/");
+  const source = { ...server.outs, port: world.source.port, password: world.source.password };
+  const message = await createRestore(captured.restore, source);
+  expect(message).toContain(
+    `refusing to restore into 127.0.0.1:${world.source.port}: it is not the disposable Postgres this stack created (expected spec1.instance_id ${server.outs.instanceId}, the server reports ${world.source.instanceId})`,
+  );
+  const databases = await queryServer({ outs: world.source.connection() } as Server, "postgres", "SELECT datname FROM pg_database WHERE datname = 'restore_test'");
+  expect(databases).toEqual([]);
+  expect(leftovers(world)).toEqual([]);
+});

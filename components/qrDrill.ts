@@ -67,7 +67,7 @@ export class QrDrill extends pulumi.ComponentResource {
           session,
           gatewayUrl: c.gatewayUrl,
           gatewayWsUrl: c.gatewayWsUrl,
-          attempts: c.qrAttempts,
+          qrAttempts: c.qrAttempts,
           qrTimeoutMs: c.qrTimeoutMs,
           openTimeoutMs: c.openTimeoutMs,
           requestTimeoutMs: c.requestTimeoutMs,

@@ -1,6 +1,6 @@
 /**
  * One session's re-login, as the runbook does it by hand: listen on the WebSocket, `POST …/connect`,
- * see the QR, show it to the operator, wait for `open` while they scan. Up to `attempts` QR steps; each
+ * see the QR, show it to the operator, wait for `open` while they scan. Up to `qrAttempts` QR steps; each
  * attempt ends in one named result so an expired QR (nobody scanned in time) is never confused with a
  * lost connection (gateway or network trouble). Never throws: the drill must reach its resume step.
  */
@@ -21,7 +21,8 @@ export interface AttemptReport {
 export interface ReloginSettings {
   readonly gatewayUrl: string;
   readonly gatewayWsUrl: string;
-  readonly attempts: number;
+  /** QR steps before giving up (runbook: 3). */
+  readonly qrAttempts: number;
   readonly qrTimeoutMs: number;
   readonly openTimeoutMs: number;
   readonly requestTimeoutMs: number;
@@ -42,12 +43,12 @@ export async function reloginSession(
   log: (line: string) => void,
 ): Promise<ReloginReport> {
   const attempts: AttemptReport[] = [];
-  for (let n = 1; n <= settings.attempts; n++) {
-    log(`session ${session}: QR step, attempt ${n}/${settings.attempts}`);
+  for (let n = 1; n <= settings.qrAttempts; n++) {
+    log(`session ${session}: QR step, attempt ${n}/${settings.qrAttempts}`);
     const started = Date.now();
     const { result, detail, qrShown } = await attemptOnce(session, settings, token, log);
     attempts.push({ attempt: n, result, qrShown, detail, ms: Date.now() - started });
-    log(`session ${session}: attempt ${n}/${settings.attempts}: ${result} — ${detail}`);
+    log(`session ${session}: attempt ${n}/${settings.qrAttempts}: ${result} — ${detail}`);
     if (result === "open") return { session, ok: true, result, attempts };
   }
   return { session, ok: false, result: attempts[attempts.length - 1].result, attempts };

@@ -1,0 +1,132 @@
+/**
+ * The QR drill end to end: the program runs under Pulumi mocks (runStack's config and secrets), and each
+ * dynamic resource it registers is checked and created by Pulumi's own provider host at the moment the
+ * program registers it — so the runtime orders the steps by their dependencies and feeds real outputs
+ * (paused queues, session outcomes) into the next step's inputs, as the engine does. A step that fails
+ * is recorded like the engine reports it. Against the stand-in gateway and api, real Redis and BullMQ.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ProgramRun, Props, readStackConfig, runProgram } from "../../local/program";
+import { ProviderHost, startProviderHost } from "../../local/providerHost";
+import { LocalRedis, startRedis } from "../../local/services/redis";
+import { StandinApi, startApi } from "../../local/standins/api";
+import { StandinGateway, startGateway } from "../../local/standins/gateway";
+import { Received, startWebhookReceiver, WebhookCall } from "./drillReceivers";
+import { TEST_SECRETS } from "./program";
+
+export const SESSIONS = ["sales-1", "support-1"];
+export const QUEUES = ["outbound", "broadcast"];
+export const CHAT_ID = "60123456789-1600000000@g.us";
+export const WEBHOOK_SECRET_PATH = "SECRET-webhook-path-3c9d";
+export const relogin = (session: string) => `spec1-drill-relogin-${session}`;
+
+export interface DrillWorld {
+  readonly redis: LocalRedis;
+  readonly gateway: StandinGateway;
+  readonly api: StandinApi;
+  readonly hook: Received<WebhookCall>;
+  readonly reportsDir: string;
+  readonly secrets: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function startDrillWorld(): Promise<DrillWorld> {
+  const redis = await startRedis({ password: "SECRET-redis-pass-d7e1" });
+  const gateway = await startGateway({ token: TEST_SECRETS.gatewayToken, sessions: SESSIONS.map((id) => ({ id, status: "open" as const })) });
+  const api = await startApi({}, { gateway });
+  const hook = await startWebhookReceiver();
+  const reportsDir = fs.mkdtempSync(path.join(os.tmpdir(), "spec1-drill-"));
+  const secrets = { redisUrl: redis.url, gatewayToken: TEST_SECRETS.gatewayToken, notifyWebhookUrl: `${hook.url}/hooks/${WEBHOOK_SECRET_PATH}` };
+  return {
+    redis,
+    gateway,
+    api,
+    hook,
+    reportsDir,
+    secrets,
+    stop: async () => {
+      await Promise.allSettled([gateway.stop(), api.stop(), hook.close(), redis.stop()]);
+      fs.rmSync(reportsDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Short bounds: a test drill takes about a second; `drill` overrides any of these keys. */
+export function drillConfig(world: DrillWorld, runId: string, drill: Props = {}): Props {
+  return {
+    drill: {
+      gatewayUrl: world.gateway.httpUrl,
+      gatewayWsUrl: world.gateway.wsUrl,
+      sessions: SESSIONS,
+      queues: QUEUES,
+      qrTimeoutMs: 400,
+      openTimeoutMs: 600,
+      requestTimeoutMs: 2000,
+      logLines: 20,
+      testMessage: { chatId: CHAT_ID, confirmUrl: world.api.recentMessagesUrl, confirmTimeoutMs: 800 },
+      reportsDir: world.reportsDir,
+      runId,
+      ...drill,
+    },
+    notify: { timeoutMs: 2000 },
+  };
+}
+
+export interface StepRecord {
+  readonly name: string;
+  readonly inputs: Props;
+  readonly outs?: Props;
+  readonly error?: string;
+}
+
+export interface DrillRun {
+  readonly program?: ProgramRun;
+  /** Dynamic resources in the order the host created them. */
+  readonly steps: StepRecord[];
+  step(name: string): StepRecord;
+}
+
+/** `pulumi up` of the drill stack with the dynamic steps run by `host`. */
+export async function upDrill(host: ProviderHost, config: Props, secrets: Record<string, string>): Promise<DrillRun> {
+  const steps: StepRecord[] = [];
+  let program: ProgramRun | undefined;
+  await jest.isolateModulesAsync(async () => {
+    // require, not import(): jest isolates CommonJS modules only.
+    const pulumi = require("@pulumi/pulumi");
+    const setMocks = pulumi.runtime.setMocks;
+    pulumi.runtime.setMocks = (mocks: { newResource: (a: any) => any }, ...rest: unknown[]) =>
+      setMocks({ ...mocks, newResource: (a: any) => runStep(host, a, mocks.newResource(a), steps) }, ...rest);
+    try {
+      program = await runProgram(pulumi, async () => require("../../index"), { stack: "drill", config: { ...readStackConfig("drill"), ...config }, secrets });
+    } finally {
+      pulumi.runtime.setMocks = setMocks;
+    }
+  });
+  return {
+    program,
+    steps,
+    step(name) {
+      const found = steps.find((s) => s.name === name);
+      if (!found) throw new Error(`no step ${name}; steps: ${steps.map((s) => s.name).join(", ")}`);
+      return found;
+    },
+  };
+}
+
+async function runStep(host: ProviderHost, a: { type: string; name: string; inputs: Props }, mocked: { id: string; state: Props }, steps: StepRecord[]) {
+  if (a.type !== "pulumi-nodejs:dynamic:Resource") return mocked;
+  try {
+    const checked = await host.check(a.name, {}, a.inputs);
+    const { id, outs } = await host.create(a.name, checked.inputs);
+    steps.push({ name: a.name, inputs: a.inputs, outs });
+    return { id, state: outs };
+  } catch (err) {
+    // The engine would stop here and report the error; the program under mocks carries on, the record keeps it.
+    steps.push({ name: a.name, inputs: a.inputs, error: (err as Error).message });
+    return mocked;
+  }
+}
+
+export { startProviderHost };

@@ -83,6 +83,8 @@ export interface StandinGateway {
   readonly wsPort: number;
   /** Changes fault switches; unspecified ones keep their value. */
   set(faults: Partial<GatewayFaults>): void;
+  /** Switches for one session's connects only (e.g. no QR for it while others work); `{}` removes them. */
+  setFor(sessionId: string, faults: Partial<GatewayFaults>): void;
   readonly faults: GatewayFaults;
   /** Current status per session id. */
   readonly sessions: Map<string, SessionStatus>;
@@ -113,6 +115,7 @@ class Gateway implements StandinGateway {
   readonly sentMessages: SentMessage[] = [];
   readonly logLines: string[] = [];
   private readonly attempts = new Map<string, number>();
+  private readonly sessionFaults = new Map<string, Partial<GatewayFaults>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly totals: { success: number; failed: number };
   private trafficSince = Date.now();
@@ -137,6 +140,14 @@ class Gateway implements StandinGateway {
     this.metricsUrl = `${this.httpUrl}/metrics`;
     this.log(`gateway listening http=${this.httpPort} ws=${this.wsPort}`);
     return this;
+  }
+
+  setFor(sessionId: string, faults: Partial<GatewayFaults>): void {
+    this.sessionFaults.set(sessionId, faults);
+  }
+
+  private faultsFor(sessionId: string): GatewayFaults {
+    return { ...this.faults, ...this.sessionFaults.get(sessionId) };
   }
 
   set(faults: Partial<GatewayFaults>): void {
@@ -240,11 +251,11 @@ class Gateway implements StandinGateway {
   private connect(sessionId: string, res: http.ServerResponse): void {
     const attempt = this.connectAttempts(sessionId) + 1;
     this.attempts.set(sessionId, attempt);
-    const linked = this.sessions.get(sessionId) === "open" && this.faults.linkedReconnects;
+    const f = this.faultsFor(sessionId);
+    const linked = this.sessions.get(sessionId) === "open" && f.linkedReconnects;
     this.sessions.set(sessionId, "connecting");
     this.log(`session ${sessionId}: connect attempt ${attempt}`);
     send(res, 202, { sessionId, status: "connecting" });
-    const f = this.faults;
     this.emitStatus(sessionId, "connecting");
     if (f.dropWebSocketAfterMs !== null) {
       this.later(f.dropWebSocketAfterMs, () => {
@@ -268,7 +279,7 @@ class Gateway implements StandinGateway {
   }
 
   private emitQr(sessionId: string, attempt: number): void {
-    const f = this.faults;
+    const f = this.faultsFor(sessionId);
     const qr = `2@standin-${sessionId}-${attempt}-${Date.now()},ref,key`;
     this.log(`session ${sessionId}: QR generated`);
     this.broadcast(f.flatEvents ? { type: "qr", sessionId, qr } : { event: "connection.update", sessionId, qr });

@@ -146,7 +146,7 @@ test("a target that is not the disposable server is refused, and left untouched"
   expect(message).toContain(
     `refusing to restore into 127.0.0.1:${world.source.port}: it is not the disposable Postgres this stack created (expected spec1.instance_id ${server.outs.instanceId}, the server reports ${world.source.instanceId})`,
   );
-  const databases = await queryServer({ outs: world.source.connection() } as Server, "postgres", "SELECT datname FROM pg_database WHERE datname = 'restore_test'");
+  const databases = await queryServer({ outs: world.source.connection() }, "postgres", "SELECT datname FROM pg_database WHERE datname = 'restore_test'");
   expect(databases).toEqual([]);
   expect(leftovers(world)).toEqual([]);
 });

@@ -126,7 +126,7 @@ export function leftovers(world: RestoreWorld): string[] {
 }
 
 /** Rows of a query on the restored database, as the DBA would see them. */
-export async function queryServer(server: Server, database: string, sql: string): Promise<Record<string, unknown>[]> {
+export async function queryServer(server: Pick<Server, "outs">, database: string, sql: string): Promise<Record<string, unknown>[]> {
   const { Client } = require("pg");
   const { host, port, user, password } = server.outs;
   const client = new Client({ host, port, user, password, database });

@@ -92,7 +92,7 @@ export class RestoreTest extends pulumi.ComponentResource {
       timeoutMs: config.restore.timeoutMinutes * 60000,
       statementTimeoutMs: config.restore.statementTimeoutSeconds * 1000,
       smoke: config.smoke,
-      reportDir: path.resolve(config.restore.reportDir),
+      reportDir: path.resolve(config.restore.reportsDir),
     };
     return new RestoreRun(`${name}-restore`, spec, { parent: this });
   }

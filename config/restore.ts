@@ -36,7 +36,7 @@ export interface RestoreSettings {
   readonly timeoutMinutes: number;
   readonly statementTimeoutSeconds: number;
   /** Where the Markdown + JSON report goes (relative to the project dir). */
-  readonly reportDir: string;
+  readonly reportsDir: string;
 }
 
 export interface RestoreConfig {
@@ -49,7 +49,7 @@ export interface RestoreConfig {
 export const RESTORE_DEFAULTS = {
   backup: { region: "us-east-1", bucket: "backups", prefix: "spec-1/", maxAgeHours: 26, timeoutSeconds: 30 },
   disposablePostgres: { engine: "docker" as Engine, dockerPort: 55432, localPort: 0, image: "postgres:16", startTimeoutSeconds: 60 },
-  restore: { database: "restore_test", jobs: 0, timeoutMinutes: 120, statementTimeoutSeconds: 60, reportDir: "ops-log" },
+  restore: { database: "restore_test", jobs: 0, timeoutMinutes: 120, statementTimeoutSeconds: 60, reportsDir: "reports" },
 } as const;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -101,7 +101,7 @@ export function parseDisposablePostgres(value: unknown): DisposablePostgresConfi
 export function parseRestoreSettings(value: unknown): RestoreSettings {
   const d = RESTORE_DEFAULTS.restore;
   const raw = objectOrEmpty("restore", value, '{"jobs": 4}');
-  rejectUnknownKeys("restore", raw, ["database", "jobs", "timeoutMinutes", "statementTimeoutSeconds", "reportDir"]);
+  rejectUnknownKeys("restore", raw, ["database", "jobs", "timeoutMinutes", "statementTimeoutSeconds", "reportsDir"]);
   const database = optionalString("restore.database", raw.database, d.database);
   if (!IDENTIFIER.test(database) || database === "postgres" || database.startsWith("template")) {
     throw new ConfigError("restore.database", `"${database}" is not a plain lower-case identifier other than postgres/template*`, `set e.g. ${d.database}`);
@@ -111,7 +111,7 @@ export function parseRestoreSettings(value: unknown): RestoreSettings {
     jobs: optionalNumber("restore.jobs", raw.jobs, d.jobs, { integer: true }),
     timeoutMinutes: optionalNumber("restore.timeoutMinutes", raw.timeoutMinutes, d.timeoutMinutes, { min: 1 }),
     statementTimeoutSeconds: optionalNumber("restore.statementTimeoutSeconds", raw.statementTimeoutSeconds, d.statementTimeoutSeconds, { min: 1 }),
-    reportDir: optionalString("restore.reportDir", raw.reportDir, d.reportDir),
+    reportsDir: optionalString("restore.reportsDir", raw.reportsDir, d.reportsDir),
   };
 }
 

@@ -69,7 +69,7 @@ export async function startRestoreWorld(types: readonly DumpType[]): Promise<Res
     const config = (prefix: string, overrides: Props = {}) => ({
       backup: { endpoint: s3.endpoint, bucket: BUCKET, prefix, ...overrides.backup },
       disposablePostgres: { engine: "local", binDir: source.binDir, ...overrides.disposablePostgres },
-      restore: { reportDir, jobs: 2, ...overrides.restore },
+      restore: { reportsDir: reportDir, jobs: 2, ...overrides.restore },
       ...(overrides.smoke ? { smoke: overrides.smoke } : {}),
     });
     return { source, s3, host, seed, dumps, tmpDir, workDir, reportDir, config, stop };

@@ -52,6 +52,8 @@ export function runCommand(cmd: CommandLine, opts: RunOptions): Promise<string> 
     });
     child.once("close", (code: number | null, signal: string | null) => {
       clearTimeout(timer);
+      // A tool that stopped early leaves its input half-read: close the file behind it.
+      opts.stdin?.destroy();
       if (failure) reject(failure);
       else if (code === 0) resolve(stdout);
       else reject(new Error(`${opts.what} failed (${signal ?? `exit ${code}`}): ${errorLines(stderr) || "no error output"}`));

@@ -110,6 +110,33 @@ test("QR only on the 3rd attempt: two no-QR attempts, then open; no escalation",
   expect(drill.step("spec1-drill-outcome").error).toBeUndefined();
 });
 
+test("no QR ever for one session: exactly 3 attempts, escalation with the gateway's logs, queues resumed, the other session still drilled", async () => {
+  world.gateway.setFor("sales-1", { qrOnAttempt: null });
+  const before = world.gateway.connectAttempts("sales-1");
+  try {
+    const drill = await upDrill(host, drillConfig(world, runId()), world.secrets);
+    expect(world.gateway.connectAttempts("sales-1") - before).toBe(3);
+    const failed = drill.step(relogin("sales-1")).outs!;
+    expect(attemptsOf(failed)).toEqual(["no-qr", "no-qr", "no-qr"]);
+    expect(failed.escalation).toBe("webhook sent (HTTP 200)");
+    const escalation = notices().find((n) => n.includes("not re-linked"))!;
+    expect(escalation).toContain("session sales-1 not re-linked after 3 attempts (no-qr)");
+    expect(escalation).toContain("Last 20 gateway log lines:");
+    expect(escalation).toContain("session sales-1: no QR generated (attempt");
+    expect(drill.step(relogin("support-1")).outs).toMatchObject({ ok: true, result: "open" });
+    expect(drill.step("spec1-drill-resume").outs).toMatchObject({ resumed: QUEUES });
+    expect(await pausedQueues(target(), QUEUES)).toEqual([]);
+    expect(drill.step("spec1-drill-test-message").outs!.report).toMatchObject({ ok: true, session: "support-1" });
+    const error = drill.step("spec1-drill-outcome").error!;
+    expect(error).toContain("session sales-1: no-qr after 3 attempt(s)");
+    expect(error).toContain("FAIL sales-1: no-qr (attempt 3/3: no QR within 400ms");
+    expect(error).toContain("OK   support-1: open (attempt 1/1: QR scanned, status open)");
+    expect(notices().at(-1)).toContain("FAILED (1 problem(s))");
+  } finally {
+    world.gateway.setFor("sales-1", {});
+  }
+});
+
 test("open never arrives: the QR is shown 3 times, escalated with the gateway's logs, queues resumed, run fails listing the session", async () => {
   world.gateway.set({ scanAfterMs: null });
   const drill = await upDrill(host, drillConfig(world, runId(), { sessions: ["unscanned"] }), world.secrets);

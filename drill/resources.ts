@@ -158,7 +158,9 @@ const testMessageProvider: pulumi.dynamic.ResourceProvider = {
     const report: TestMessageReport = sender
       ? await sendAndConfirm(inputs, sender, inputs.gatewayToken, inputs.runId, (l) => pulumi.log.info(l))
       : { ok: false, chatId: inputs.chatId, detail: `not sent: ${inputs.session ? `session ${inputs.session} did not` : "no drilled session"} reach open`, ms: 0 };
-    return { id: `test-message-${inputs.runId}`, outs: { runId: inputs.runId, session: inputs.session ?? "", chatId: inputs.chatId, report } };
+    // `session` only when configured: an absent one must compare equal to an absent one (no perpetual diff).
+    const identity = { runId: inputs.runId, chatId: inputs.chatId, ...(inputs.session ? { session: inputs.session } : {}) };
+    return { id: `test-message-${inputs.runId}`, outs: { ...identity, report } };
   },
   async delete() {},
 };

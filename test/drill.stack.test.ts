@@ -100,6 +100,14 @@ test("a clean drill: queues paused, each QR shown and scanned, queues resumed, j
   }
 });
 
+test("a finished drill shows no diff on the next preview; a new runId re-runs every step", async () => {
+  const drill = await upDrill(host, drillConfig(world, runId(), { sessions: ["sales-1"] }), world.secrets);
+  for (const step of drill.steps.filter((s) => s.outs)) {
+    expect([step.name, (await host.diff(step.name, step.id!, step.outs!, step.inputs)).changes]).toEqual([step.name, "none"]);
+    expect(await host.diff(step.name, step.id!, step.outs!, { ...step.inputs, runId: "next-week" })).toMatchObject({ changes: "some", replaces: ["runId"] });
+  }
+});
+
 test("QR only on the 3rd attempt: two no-QR attempts, then open; no escalation", async () => {
   world.gateway.set({ qrOnAttempt: 3 });
   const drill = await upDrill(host, drillConfig(world, runId(), { sessions: ["qr-late"] }), world.secrets);

@@ -76,6 +76,7 @@ export function drillConfig(world: DrillWorld, runId: string, drill: Props = {})
 
 export interface StepRecord {
   readonly name: string;
+  readonly id?: string;
   readonly inputs: Props;
   readonly outs?: Props;
   readonly error?: string;
@@ -120,7 +121,7 @@ async function runStep(host: ProviderHost, a: { type: string; name: string; inpu
   try {
     const checked = await host.check(a.name, {}, a.inputs);
     const { id, outs } = await host.create(a.name, checked.inputs);
-    steps.push({ name: a.name, inputs: a.inputs, outs });
+    steps.push({ name: a.name, id, inputs: a.inputs, outs });
     return { id, state: outs };
   } catch (err) {
     // The engine would stop here and report the error; the program under mocks carries on, the record keeps it.

@@ -1,14 +1,8 @@
 /** Polls one URL until an answer passes `judge` or the check's own deadline ends. */
 import { describeFetchError, excerpt, httpRequest, HttpResult } from "../lib/http";
 import { pollUntil } from "../lib/poll";
+import type { HttpCheckConfig } from "../config/checks";
 import { Judgement } from "./http.logic";
-
-export interface HttpProbeInputs {
-  readonly url: string;
-  readonly intervalMs: number;
-  readonly deadlineMs: number;
-  readonly requestTimeoutMs: number;
-}
 
 export interface HttpProbeResult {
   readonly httpStatus: number;
@@ -20,7 +14,7 @@ export interface HttpProbeResult {
 
 export async function probeHttp(
   what: string,
-  inputs: HttpProbeInputs,
+  inputs: HttpCheckConfig,
   judge: (res: HttpResult) => Judgement,
   progress: (message: string) => void,
 ): Promise<HttpProbeResult> {

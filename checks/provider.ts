@@ -25,6 +25,15 @@ export function checkProvider(kind: string, secretKeys: readonly string[], run: 
   };
 }
 
+/**
+ * Args of a check resource: its settings as Inputs (documented, with defaults, in config/checks.ts),
+ * the digests of the images it verifies, keyed by service (a new one re-runs it), and `runId`.
+ */
+export type CheckArgs<Settings, Images extends string> = { readonly [K in keyof Settings]: pulumi.Input<Settings[K]> } & {
+  readonly runId: pulumi.Input<string>;
+  readonly images: pulumi.Input<Record<Images, pulumi.Input<string>>>;
+};
+
 /** A check resource: `result` holds what the check measured when it passed. */
 export class CheckResource extends pulumi.dynamic.Resource {
   declare readonly result: pulumi.Output<Record<string, unknown>>;

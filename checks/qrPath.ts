@@ -6,20 +6,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { connectSession, fetchGatewayLogs, openEventStream } from "../lib/gateway";
 import { sleep } from "../lib/poll";
-import { CheckResource, checkProvider } from "./provider";
+import type { QrConfig } from "../config/checks";
+import { CheckArgs, CheckResource, checkProvider } from "./provider";
 import { AttemptResult, decidesAttempt, judgeAttempt, qrFailureMessage } from "./qrPath.logic";
 
-export interface QrPathInputs {
+export type QrPathInputs = QrConfig & {
   readonly httpUrl: string;
   readonly wsUrl: string;
-  readonly sessionId: string;
-  readonly attempts: number;
-  readonly attemptTimeoutMs: number;
-  readonly deadlineMs: number;
-  readonly requestTimeoutMs: number;
-  readonly logLines: number;
+  /** Secret; sent as `Authorization: Bearer`, never stored in outputs. */
   readonly gatewayToken?: string;
-}
+};
 
 async function attempt(inputs: QrPathInputs, timeoutMs: number): Promise<AttemptResult> {
   const call = { token: inputs.gatewayToken, timeoutMs: Math.min(inputs.requestTimeoutMs, timeoutMs) };
@@ -64,21 +60,7 @@ export async function runQrPath(inputs: QrPathInputs, progress: (message: string
 
 const provider = checkProvider("qr-path", ["gatewayToken"], runQrPath);
 
-export interface QrPathCheckArgs {
-  readonly runId: pulumi.Input<string>;
-  /** Digest of the baileys image this check verifies. */
-  readonly images: pulumi.Input<{ baileys: pulumi.Input<string> }>;
-  readonly httpUrl: pulumi.Input<string>;
-  readonly wsUrl: pulumi.Input<string>;
-  readonly sessionId: pulumi.Input<string>;
-  readonly attempts: pulumi.Input<number>;
-  readonly attemptTimeoutMs: pulumi.Input<number>;
-  readonly deadlineMs: pulumi.Input<number>;
-  readonly requestTimeoutMs: pulumi.Input<number>;
-  readonly logLines: pulumi.Input<number>;
-  /** Secret; sent as `Authorization: Bearer`, never stored in outputs. */
-  readonly gatewayToken: pulumi.Input<string>;
-}
+export type QrPathCheckArgs = CheckArgs<Required<QrPathInputs>, "baileys">;
 
 export class QrPathCheck extends CheckResource {
   constructor(name: string, args: QrPathCheckArgs, opts?: pulumi.CustomResourceOptions) {

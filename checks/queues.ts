@@ -6,18 +6,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { pollUntil } from "../lib/poll";
-import { CheckResource, checkProvider } from "./provider";
+import type { QueuesConfig } from "../config/checks";
+import { CheckArgs, CheckResource, checkProvider } from "./provider";
 import { judgeQueue, overall, QueueSample, QueueVerdict, redisLabel } from "./queues.logic";
 
-export interface QueuesInputs {
-  readonly names: readonly string[];
-  readonly prefix: string;
-  readonly intervalMs: number;
-  readonly deadlineMs: number;
-  readonly maxFailed: number;
-  readonly connectTimeoutMs: number;
+export type QueuesInputs = QueuesConfig & {
+  /** Secret: the product's Redis URL with its password. */
   readonly redisUrl: string;
-}
+};
 
 /** A connection that gives up: bounded connect, a few retries, no offline queueing forever. */
 async function connectRedis(url: string, connectTimeoutMs: number): Promise<Redis> {
@@ -95,19 +91,7 @@ export async function runQueues(inputs: QueuesInputs, progress: (message: string
 
 const provider = checkProvider("queues", ["redisUrl"], runQueues);
 
-export interface QueuesCheckArgs {
-  readonly runId: pulumi.Input<string>;
-  /** Digest of the worker image this check verifies. */
-  readonly images: pulumi.Input<{ worker: pulumi.Input<string> }>;
-  readonly names: pulumi.Input<readonly string[]>;
-  readonly prefix: pulumi.Input<string>;
-  readonly intervalMs: pulumi.Input<number>;
-  readonly deadlineMs: pulumi.Input<number>;
-  readonly maxFailed: pulumi.Input<number>;
-  readonly connectTimeoutMs: pulumi.Input<number>;
-  /** Secret: the product's Redis URL with its password. */
-  readonly redisUrl: pulumi.Input<string>;
-}
+export type QueuesCheckArgs = CheckArgs<QueuesInputs, "worker">;
 
 export class QueuesCheck extends CheckResource {
   constructor(name: string, args: QueuesCheckArgs, opts?: pulumi.CustomResourceOptions) {

@@ -2,16 +2,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { gatewayCall } from "../lib/gateway";
 import { sleep } from "../lib/poll";
-import { CheckResource, checkProvider } from "./provider";
-import { CounterReading, CounterSpec, judgeSendRate, readCounters, SendRateThresholds, SendRateVerdict } from "./sendRate.logic";
+import type { SendRateConfig } from "../config/checks";
+import { CheckArgs, CheckResource, checkProvider } from "./provider";
+import { CounterReading, judgeSendRate, readCounters, SendRateVerdict } from "./sendRate.logic";
 
-export interface SendRateInputs extends CounterSpec, SendRateThresholds {
-  readonly metricsUrl: string;
-  readonly windowMs: number;
-  readonly deadlineMs: number;
-  readonly requestTimeoutMs: number;
+export type SendRateInputs = SendRateConfig & {
+  /** Secret; sent as `Authorization: Bearer`, never stored in outputs. */
   readonly gatewayToken?: string;
-}
+};
 
 type Scrape = { reading: CounterReading; at: number } | { error: string };
 
@@ -63,24 +61,7 @@ export async function runSendRate(inputs: SendRateInputs, progress: (message: st
 
 const provider = checkProvider("send-rate", ["gatewayToken"], runSendRate);
 
-export interface SendRateCheckArgs {
-  readonly runId: pulumi.Input<string>;
-  /** Digest of the baileys image this check verifies. */
-  readonly images: pulumi.Input<{ baileys: pulumi.Input<string> }>;
-  readonly metricsUrl: pulumi.Input<string>;
-  readonly windowMs: pulumi.Input<number>;
-  readonly deadlineMs: pulumi.Input<number>;
-  readonly requestTimeoutMs: pulumi.Input<number>;
-  readonly metric: pulumi.Input<string>;
-  readonly label: pulumi.Input<string>;
-  readonly successValue: pulumi.Input<string>;
-  readonly failedValue: pulumi.Input<string>;
-  readonly minPerMinute: pulumi.Input<number>;
-  readonly maxFailureRatio: pulumi.Input<number>;
-  readonly noTraffic: pulumi.Input<"fail" | "warn">;
-  /** Secret; sent as `Authorization: Bearer`, never stored in outputs. */
-  readonly gatewayToken: pulumi.Input<string>;
-}
+export type SendRateCheckArgs = CheckArgs<Required<SendRateInputs>, "baileys">;
 
 export class SendRateCheck extends CheckResource {
   constructor(name: string, args: SendRateCheckArgs, opts?: pulumi.CustomResourceOptions) {

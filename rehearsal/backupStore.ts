@@ -21,28 +21,40 @@ export interface BackupStoreSettings {
   readonly truncated: boolean;
 }
 
-export interface BackupStore {
-  readonly s3: LocalS3;
+export interface SeededBackups {
   /** What was seeded: what the restore's smoke SQL must find. */
   readonly seeded: SeedSummary;
   readonly newestKey: string;
-  readonly values: Record<string, string>;
 }
 
+export interface BackupStore {
+  readonly s3: LocalS3;
+  readonly values: Record<string, string>;
+  /** Seeding runs while other procedures do: the restore test waits for it. */
+  readonly ready: Promise<SeededBackups>;
+}
+
+/** Starts the S3 endpoint and, in the background, fills it: the endpoint is known at once, the backups later. */
 export async function startBackupStore(lifecycle: Lifecycle, settings: BackupStoreSettings): Promise<BackupStore> {
-  const log = (line: string) => lifecycle.log(`  ${line}`);
   const s3 = await lifecycle.start("s3rver", () => startS3({ buckets: [settings.bucket] }));
   lifecycle.ports.push(s3.port);
-  log(`started s3rver                 ${s3.endpoint} (bucket ${settings.bucket})`);
+  lifecycle.log(`  started s3rver                 ${s3.endpoint} (bucket ${settings.bucket}; backups being seeded)`);
+  const ready = seedBackups(lifecycle, s3, settings);
+  // Awaited by the restore test; until then a failure must not count as unhandled.
+  ready.catch(() => undefined);
+  const values = { s3Endpoint: s3.endpoint, s3AccessKeyId: S3RVER_CREDENTIALS.accessKeyId, s3SecretAccessKey: S3RVER_CREDENTIALS.secretAccessKey };
+  return { s3, values, ready };
+}
 
+async function seedBackups(lifecycle: Lifecycle, s3: LocalS3, settings: BackupStoreSettings): Promise<SeededBackups> {
+  const log = (line: string) => lifecycle.log(`  ${line}`);
   const pg = await lifecycle.start("seeding Postgres", () => startPostgres());
   lifecycle.ports.push(pg.port);
-  log(`started Postgres (to seed)     127.0.0.1:${pg.port}`);
   const seeded = await seedDatabase(pg, "spec1", SMALL_SEED);
   const dump = path.join(lifecycle.tempDir, "spec1.dump");
   await dumpDatabase(pg, "spec1", "custom", dump);
   await pg.stop();
-  log(`seeded spec1: ${seeded.users} users, ${seeded.recentSales} sales in the last 30 days, tickets ${JSON.stringify(seeded.ticketsByStatus)}; pg_dump -Fc: ${fs.statSync(dump).size} bytes`);
+  log(`backups: seeded spec1 on a local Postgres: ${seeded.users} users, ${seeded.recentSales} sales in the last 30 days, tickets ${JSON.stringify(seeded.ticketsByStatus)}; pg_dump -Fc: ${fs.statSync(dump).size} bytes`);
 
   const client = s3.client();
   try {
@@ -50,8 +62,8 @@ export async function startBackupStore(lifecycle: Lifecycle, settings: BackupSto
     if (settings.truncated) fs.truncateSync(dump, Math.floor(fs.statSync(dump).size / 2));
     const newestKey = `${settings.prefix}${new Date().toISOString().slice(0, 10)}T02-00-00Z.dump`;
     await uploadNewestBackup(client, settings.bucket, newestKey, dump, settings.truncated ? "none" : "matching");
-    log(`uploaded ${settings.olderBackups} older daily backups, then ${newestKey}${settings.truncated ? " (TRUNCATED)" : " + .sha256"}, a zero-byte dump and a manifest`);
-    return { s3, seeded, newestKey, values: { s3Endpoint: s3.endpoint, s3AccessKeyId: S3RVER_CREDENTIALS.accessKeyId, s3SecretAccessKey: S3RVER_CREDENTIALS.secretAccessKey } };
+    log(`backups: ${settings.olderBackups} older daily dumps, then ${newestKey}${settings.truncated ? " (TRUNCATED)" : " + .sha256"}, a zero-byte dump and a manifest`);
+    return { seeded, newestKey };
   } finally {
     client.destroy();
     fs.rmSync(dump, { force: true });

@@ -34,12 +34,20 @@ const DRILL_NEXT = [
   "Re-run the drill for the failed session once the gateway is fixed: `pulumi up -s drill`.",
 ];
 
+/** The RPO limit under `--break stale-backup`: about a third of a second. */
+export const STALE_LIMIT_HOURS = 0.0001;
+
 export const FAULTS = {
   "health-degraded": { procedure: "rollback", injects: "the API health endpoint answers 200 {\"status\":\"degraded\"}", next: ROLLBACK_NEXT, service: "api" },
   "queue-stuck": { procedure: "rollback", injects: "the worker is stopped while a backlog waits in its queues", next: ROLLBACK_NEXT, service: "worker" },
   "metrics-missing": { procedure: "rollback", injects: "the gateway's /metrics lacks the messages-sent counter", next: ROLLBACK_NEXT, service: "baileys" },
   "truncated-dump": { procedure: "restore", injects: "the newest backup in the bucket is cut off half way", next: RESTORE_NEXT },
-  "stale-backup": { procedure: "restore", injects: "BACKUP_DAILY stopped 3 days ago: the newest backup is 72 hours old", next: RESTORE_NEXT },
+  "stale-backup": {
+    procedure: "restore",
+    // s3rver dates every object at its upload, so the limit moves below the newest backup's age instead.
+    injects: `BACKUP_DAILY has stopped: the RPO limit spec1:backup.maxAgeHours is set to ${STALE_LIMIT_HOURS} h, below the newest backup's age`,
+    next: RESTORE_NEXT,
+  },
   "no-qr": { procedure: "drill", injects: "the gateway never sends a QR for the drilled sessions", next: DRILL_NEXT },
   "message-lost": { procedure: "drill", injects: "the test message is sent but never reaches the chat console", next: DRILL_NEXT },
 } as const satisfies Record<string, FaultSpec>;

@@ -16,7 +16,7 @@ import * as path from "path";
 import { startProviderHost } from "../local/providerHost";
 import { entryTimestamp } from "../lib/opsLog";
 import { ProgramRunner } from "./program";
-import { FAULTS, Fault, FaultSpec, parseFault, parseProcedures, Procedure, PROCEDURES } from "./faults";
+import { FAULTS, Fault, FaultSpec, parseFault, parseProcedures, Procedure, PROCEDURES, STALE_LIMIT_HOURS } from "./faults";
 import { Lifecycle, withSignalCleanup } from "./lifecycle";
 import { parseChecksConfig } from "../config/checks";
 import { parseDrillConfig } from "../config/drill";
@@ -110,7 +110,7 @@ async function prepare(lifecycle: Lifecycle, procedures: readonly Procedure[], f
     Object.assign(values, backups.values);
   }
   const rollback = rollbackChange(app, fault);
-  const requests = stackRequests(procedures, values, rollback);
+  const requests = stackRequests(procedures, values, rollback, fault);
   const spec1 = await local.serve(productSettings(requests.map((r) => r.stack)));
 
   const host = await lifecycle.start("dynamic provider host", () => startProviderHost({ stack: "rehearsal", onLine: (l) => log(`      │ ${l}`) }));
@@ -174,7 +174,7 @@ function productSettings(stacks: readonly { config: Props }[]): ProductSettings 
   return { sessions: [...sessions], queues: [...queues] };
 }
 
-function stackRequests(procedures: readonly Procedure[], values: Record<string, string | number>, rollback: RollbackChange) {
+function stackRequests(procedures: readonly Procedure[], values: Record<string, string | number>, rollback: RollbackChange, fault: Fault | undefined) {
   const filled = (stack: string) => fillStack(readRehearsalStack(stack), values);
   const request = (label: string, s: RehearsalStack, config = s.config) => ({ label, stack: { stack: s.stack, config, secrets: s.secrets } });
   const requests = [];
@@ -183,7 +183,11 @@ function stackRequests(procedures: readonly Procedure[], values: Record<string, 
     const imageTags = { ...(app.config.imageTags as object), [rollback.service]: rollback.to };
     requests.push(request("app", app), request("app-rollback", app, { ...app.config, imageTags }));
   }
-  if (procedures.includes("restore")) requests.push(request("restore", filled("rehearsal-restore")));
+  if (procedures.includes("restore")) {
+    const restore = filled("rehearsal-restore");
+    const backup = { ...(restore.config.backup as object), ...(fault === "stale-backup" ? { maxAgeHours: STALE_LIMIT_HOURS } : {}) };
+    requests.push(request("restore", restore, { ...restore.config, backup }));
+  }
   if (procedures.includes("drill")) requests.push(request("drill", filled("rehearsal-drill")));
   return requests;
 }

@@ -7,9 +7,10 @@
 import { destroy } from "../engine";
 import type { UpResult } from "../program";
 import { firstError, printSteps, ProcedureFailure, ProcedureOutcome, RehearsalContext } from "../procedure";
-import type { BackupStore } from "../backupStore";
+import type { BackupStore, SeededBackups } from "../backupStore";
 
 export async function rehearseRestore(ctx: RehearsalContext, store: BackupStore): Promise<ProcedureOutcome> {
+  const backups = await store.ready;
   ctx.log(`  $ pulumi up -s restore`);
   const result = await ctx.program.up(ctx.host, ctx.requests.get("restore")!, new Map(), printSteps(ctx.log));
   let destroyed = false;
@@ -23,22 +24,26 @@ export async function rehearseRestore(ctx: RehearsalContext, store: BackupStore)
     ctx.log(`\n  (In production the disposable Postgres stays up for the DBA; the rehearsal removes it when it stops.)`);
     throw new ProcedureFailure(firstError(result), { verification: [] });
   }
-  const verification = smokeLines(result, store);
+  const verification = smokeLines(result, backups);
   ctx.log(`\n  $ pulumi destroy -s restore`);
   await destroyStack();
   ctx.log(`    disposable Postgres and downloaded dump removed`);
   return { verification };
 }
 
-/** The runbook's verification: smoke results with RTO/RPO, and whether they match what was seeded. */
-function smokeLines(result: UpResult, store: BackupStore): string[] {
+/** The runbook's verification: smoke results with RTO/RPO, beside what was seeded. */
+function smokeLines(result: UpResult, store: SeededBackups): string[] {
   const run = [...result.state.values()].find((d) => d.outs.report !== undefined);
   const report = run?.outs.report as { backup: { ageHours: number; type?: string }; timings: { rtoSeconds?: number }; smoke: Record<string, string> };
   const seeded = store.seeded;
   const lines = [
-    `restore passed: RTO ${report.timings.rtoSeconds?.toFixed(1)} s (download → smoke SQL answered), RPO ${report.backup.ageHours} h (backup age), ${report.backup.type} dump`,
-    `seeded: ${seeded.users} users, ${seeded.recentSales} recent sales, tickets ${Object.entries(seeded.ticketsByStatus).map(([s, n]) => `${s} ${n}`).join(", ")}`,
+    `restore passed: RTO ${report.timings.rtoSeconds?.toFixed(1)} s (download → smoke SQL answered), RPO ${age(report.backup.ageHours)} (backup age), ${report.backup.type} dump`,
+    `seeded before the dump: ${seeded.users} users, ${seeded.recentSales} recent sales, tickets ${Object.entries(seeded.ticketsByStatus).map(([s, n]) => `${s} ${n}`).join(", ")}`,
   ];
-  for (const [name, output] of Object.entries(report.smoke)) lines.push(`smoke ${name}: ${output.trim().split("\n").join(" | ")}`);
+  for (const [name, output] of Object.entries(report.smoke)) lines.push(`smoke ${name}:\n${output.replace(/\n+$/, "")}`);
   return lines;
+}
+
+function age(hours: number): string {
+  return hours >= 1 ? `${hours.toFixed(1)} h` : hours * 60 >= 1 ? `${Math.round(hours * 60)} min` : `${Math.round(hours * 3600)} s`;
 }

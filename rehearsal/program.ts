@@ -64,7 +64,7 @@ type Responder = (registration: Registration, previous: Deployed | undefined) =>
  * outputs: that process is dropped and the next request starts a new one.
  */
 export class ProgramRunner {
-  private child: ProgramProcess | undefined;
+  private child: Promise<ProgramProcess> | undefined;
 
   constructor(private readonly lifecycle: Lifecycle) {}
 
@@ -96,7 +96,7 @@ export class ProgramRunner {
   }
 
   private async run(request: ProgramRequest, previous: ReadonlyMap<string, Deployed>, respond: Responder, events: UpEvents = {}): Promise<UpResult & { replaced: Deployed[] }> {
-    const child = await this.process();
+    const child = await this.start();
     const state = new Map(previous);
     const steps: StepResult[] = [];
     const replaced: Deployed[] = [];
@@ -143,13 +143,15 @@ export class ProgramRunner {
     return { ok, steps, state, replaced, ...end };
   }
 
-  private async process(): Promise<ProgramProcess> {
-    this.child ??= await startProgram(this.lifecycle);
+  /** Starts the program's process ahead of its first request. */
+  start(): Promise<ProgramProcess> {
+    this.child ??= startProgram(this.lifecycle);
     return this.child;
   }
 
   private async drop(): Promise<void> {
-    await this.child?.stop();
+    const child = this.child;
     this.child = undefined;
+    await (await child)?.stop();
   }
 }

@@ -87,6 +87,8 @@ const viaParent: NewResource = (args) =>
 
 // One request at a time (the parent waits for each reply); registrations are answered while an up runs.
 if (require.main === module) {
+  // Loaded once, ahead of the first request: npm modules stay loaded from stack to stack.
+  require("@pulumi/pulumi");
   process.on("message", (message: ToChild) => {
     if (message.kind === "registered") pending.get(message.seq)?.(message);
     else {

@@ -98,6 +98,12 @@ export async function rehearse(opts: RehearseOptions = {}): Promise<RehearsalRes
 /** Starts the local SPEC-1 and the provider host, and fills the stack files with the local endpoints. */
 async function prepare(lifecycle: Lifecycle, procedures: readonly Procedure[], fault: Fault | undefined, reportsDir: string): Promise<RehearsalContext> {
   const log = lifecycle.log;
+  // Both load Pulumi (seconds): they start while the local SPEC-1 does.
+  const program = new ProgramRunner(lifecycle);
+  const programReady = program.start();
+  const hostReady = lifecycle.start("dynamic provider host", () => startProviderHost({ stack: "rehearsal", onLine: (l) => log(`      │ ${l}`) }));
+  // Awaited below; if the local SPEC-1 fails first, their failure must not count as unhandled.
+  for (const starting of [programReady, hostReady]) starting.catch(() => undefined);
   log("\n== Local SPEC-1");
   const app = readRehearsalStack("rehearsal-app");
   const local = await startLocalSpec1(lifecycle, { gateway: app.rehearsal.gateway as Partial<GatewayFaults>, worker: app.rehearsal.worker as { jobMs?: number } });
@@ -113,10 +119,10 @@ async function prepare(lifecycle: Lifecycle, procedures: readonly Procedure[], f
   const requests = stackRequests(procedures, values, rollback, fault);
   const spec1 = await local.serve(productSettings(requests.map((r) => r.stack)));
 
-  const host = await lifecycle.start("dynamic provider host", () => startProviderHost({ stack: "rehearsal", onLine: (l) => log(`      │ ${l}`) }));
+  const host = await hostReady;
   lifecycle.ports.push(host.port);
   log(`  started Pulumi's dynamic provider host on 127.0.0.1:${host.port}`);
-  const program = new ProgramRunner(lifecycle);
+  await programReady;
   return { lifecycle, log, host, spec1, fault, reportsDir, rollback, backups, program, requests: new Map(requests.map((r) => [r.label, r.stack])) };
 }
 

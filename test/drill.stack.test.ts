@@ -49,21 +49,22 @@ test("steps are registered in the runbook's order, each waiting for the one befo
 
 test("a clean drill: queues paused, each QR shown and scanned, queues resumed, jobs sent during the drill processed once, test message seen", async () => {
   await withQueue("broadcast", (q) => q.pause()); // an operator's pause: must survive the drill
-  world.gateway.set({ scanAfterMs: 300 });
+  // sales-1's scan takes 1.5 s: the window in which jobs are added to the paused queue.
+  world.gateway.setFor("sales-1", { scanAfterMs: 1500 });
   const processed: string[] = [];
   const connection = { host: "127.0.0.1", port: world.redis.port, password: "SECRET-redis-pass-d7e1", maxRetriesPerRequest: null };
   const worker = new Worker("outbound", async (job) => void processed.push(job.data.n), { connection });
   let processedWhilePaused = -1;
   const addDuringDrill = (async () => {
-    await waitFor(() => world.gateway.logLines.some((l) => l.includes("session sales-1: QR generated")));
-    // Added while sales-1's QR waits for its scan (300 ms): the queue is paused, so they must wait.
+    await waitFor(() => world.gateway.logLines.some((l) => l.includes("session sales-1: QR generated")), 30000);
+    // Added while sales-1's QR waits for its scan: the queue is paused, so they must wait.
     await withQueue("outbound", (q) => q.addBulk(Array.from({ length: 10 }, (_, i) => ({ name: "send", data: { n: `m${i}` } }))));
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 300));
     processedWhilePaused = processed.length;
   })();
   try {
     const id = runId();
-    const drill = await upDrill(host, drillConfig(world, id), world.secrets);
+    const drill = await upDrill(host, drillConfig(world, id, { openTimeoutMs: 5000 }), world.secrets);
     await addDuringDrill;
 
     expect(drill.steps.map((s) => s.name)).toEqual(["spec1-drill-pause", ...SESSIONS.map(relogin), "spec1-drill-resume", "spec1-drill-test-message", "spec1-drill-outcome"]);
@@ -95,6 +96,7 @@ test("a clean drill: queues paused, each QR shown and scanned, queues resumed, j
     expect(JSON.parse(fs.readFileSync(report.replace(/\.md$/, ".json"), "utf8")).sessions.map((s: { session: string }) => s.session)).toEqual(SESSIONS);
     expect(notices()).toEqual([expect.stringContaining(`*QR drill ${id}: passed*`)]);
   } finally {
+    world.gateway.setFor("sales-1", {});
     await worker.close();
     await withQueue("broadcast", (q) => q.resume());
   }
@@ -113,7 +115,7 @@ test("QR only on the 3rd attempt: two no-QR attempts, then open; no escalation",
   const drill = await upDrill(host, drillConfig(world, runId(), { sessions: ["qr-late"] }), world.secrets);
   const outs = drill.step(relogin("qr-late")).outs!;
   expect(attemptsOf(outs)).toEqual(["no-qr", "no-qr", "open"]);
-  expect(outs.attempts[0].detail).toContain("no QR within 400ms");
+  expect(outs.attempts[0].detail).toContain("no QR within 800ms");
   expect(outs.escalation).toBeUndefined();
   expect(drill.step("spec1-drill-outcome").error).toBeUndefined();
 });
@@ -137,7 +139,7 @@ test("no QR ever for one session: exactly 3 attempts, escalation with the gatewa
     expect(drill.step("spec1-drill-test-message").outs!.report).toMatchObject({ ok: true, session: "support-1" });
     const error = drill.step("spec1-drill-outcome").error!;
     expect(error).toContain("session sales-1: no-qr after 3 attempt(s)");
-    expect(error).toContain("FAIL sales-1: no-qr (attempt 3/3: no QR within 400ms");
+    expect(error).toContain("FAIL sales-1: no-qr (attempt 3/3: no QR within 800ms");
     expect(error).toContain("OK   support-1: open (attempt 1/1: QR scanned, status open)");
     expect(notices().at(-1)).toContain("FAILED (1 problem(s))");
   } finally {
@@ -210,7 +212,7 @@ test("SIGTERM to the process running the drill resumes the queues it paused, and
   const own = await startProviderHost({ stack: "drill" });
   try {
     const drill = upDrill(own, drillConfig(world, runId(), { sessions: ["interrupted"], openTimeoutMs: 10000 }), world.secrets);
-    await waitFor(() => world.gateway.logLines.some((l) => l.includes("session interrupted: QR generated")));
+    await waitFor(() => world.gateway.logLines.some((l) => l.includes("session interrupted: QR generated")), 30000);
     expect(await pausedQueues(target(), QUEUES)).toEqual(QUEUES);
     await own.stop(); // SIGTERM, and wait for the host to exit
     expect(await pausedQueues(target(), QUEUES)).toEqual(["broadcast"]);

@@ -72,7 +72,8 @@ const dump = (type: "custom" | "plain") => fs.readFileSync(world.dumps[type]);
 test("a truncated dump: pg_restore's own error", async () => {
   const custom = dump("custom");
   const message = await failedRestore("fail/truncated/", custom.subarray(0, Math.floor(custom.length * 0.6)));
-  await expectFailureHandled(message, "pg_restore failed (exit 1): pg_restore: error: could not read from input file: end of file");
+  // Which worker hits the end of the file first varies with --jobs: assert pg_restore's own error, not its wording.
+  await expectFailureHandled(message, "pg_restore failed (exit 1): pg_restore: error: ");
 });
 
 test("garbage bytes: not a PostgreSQL dump, with its first bytes", async () => {

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { gzipSync } from "zlib";
 import { parseDisposablePostgres, parseRestoreConfig, parseSmokeQueries, RESTORE_DEFAULTS } from "../config/restore";
+import { readStackConfig } from "../local/program";
 import {
   dockerCopyInCommand, dockerExecCommand, dockerRemoveCommand, dockerRunCommand, pgRestoreCommand, psqlCommand, settingsArgs,
 } from "../restore/commands";
@@ -187,6 +188,15 @@ describe("config", () => {
     expect(config.smoke).toBe(DEFAULT_SMOKE_QUERIES);
     expect(parseDisposablePostgres({ engine: "local" }).port).toBe(0);
     expect(parseRestoreConfig({ backup: { prefix: "spec-1" } }).backup.prefix).toBe("spec-1/");
+  });
+
+  test("Pulumi.restore.yaml is a valid restore stack: the runbook's docker container, reports where the pipeline keeps them", () => {
+    const raw = readStackConfig("restore");
+    expect(raw.role).toBe("restore");
+    const config = parseRestoreConfig(raw);
+    expect(config.backup).toMatchObject({ endpoint: "http://minio:9000", bucket: "backups", prefix: "spec-1/", maxAgeHours: 26 });
+    expect(config.disposablePostgres).toMatchObject({ engine: "docker", port: 55432, image: "postgres:16" });
+    expect(config.restore.reportsDir).toBe("reports");
   });
 
   test.each([

@@ -146,7 +146,8 @@ export async function startProviderHost(opts: StartOptions = {}): Promise<Provid
     output: () => lines.join("\n"),
     stop: async () => {
       client.close();
-      if (child.exitCode === null) {
+      // A host killed by a signal has exitCode null but signalCode set: it has exited, do not wait again.
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));
         child.kill("SIGTERM");
         await exited;

@@ -3,7 +3,7 @@
  * dynamic resource it registers is checked and created by Pulumi's own provider host at the moment the
  * program registers it — so the runtime orders the steps by their dependencies and feeds real outputs
  * (paused queues, session outcomes) into the next step's inputs, as the engine does. A step that fails
- * is recorded like the engine reports it. Against the stand-in gateway and api, real Redis and BullMQ.
+ * is recorded like the engine reports it, and, as in the engine, no later step runs. Against the stand-in gateway and api, real Redis and BullMQ.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -118,6 +118,11 @@ export async function upDrill(host: ProviderHost, config: Props, secrets: Record
 
 async function runStep(host: ProviderHost, a: { type: string; name: string; inputs: Props }, mocked: { id: string; state: Props }, steps: StepRecord[]) {
   if (a.type !== "pulumi-nodejs:dynamic:Resource") return mocked;
+  // As in the engine, a failed step stops every later one: nothing else is created.
+  if (steps.some((s) => s.error)) {
+    steps.push({ name: a.name, inputs: a.inputs, error: "not run: an earlier step failed" });
+    return mocked;
+  }
   try {
     const checked = await host.check(a.name, {}, a.inputs);
     const { id, outs } = await host.create(a.name, checked.inputs);

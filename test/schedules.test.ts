@@ -85,3 +85,9 @@ test("a change to any stack file gets pulumi preview --diff", () => {
   expect(wf.on.push.paths).toEqual(["Pulumi.*.yaml"]);
   expect(wf.jobs.preview.steps.map((s: { run?: string }) => s.run ?? "").join("\n")).toContain('pulumi preview --diff --stack "$stack"');
 });
+
+test("the drill workflow runs every step again with a fresh runId, set as a path inside spec1:drill", () => {
+  const runs = workflows["drill.yml"].jobs.drill.steps.map((s: { run?: string }) => s.run ?? "").join("\n");
+  expect(runs).toContain('pulumi up --yes --stack drill --config-path --config "spec1:drill.runId=${{ github.run_id }}-${{ github.run_attempt }}"');
+  expect(workflows["drill-pre-notice.yml"].jobs.notify.steps.at(-1).run).toContain("npx tsx scripts/notify.ts --stack drill --preset drill-pre-notice");
+});

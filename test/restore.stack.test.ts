@@ -32,7 +32,7 @@ afterAll(() => world?.stop());
 
 describe("what preview shows", () => {
   test("the newest complete dump among more than 1,000 keys (zero-byte and sidecars skipped), and no secret in plain text", async () => {
-    const captured = await captureRestoreStack(world, "spec-1/");
+    const captured = await captureRestoreStack(world, "spec-1/", {}, true);
     expect(captured.outputs.backup).toMatchObject({
       key: NEWEST,
       size: fs.statSync(world.dumps.custom).size,

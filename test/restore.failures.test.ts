@@ -6,8 +6,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ProviderCallError } from "../local/providerHost";
-import { startS3 } from "../local/services/s3";
-import { putObject, uploadNewestBackup } from "./helpers/restoreFixtures";
+import { S3RVER_CREDENTIALS, startS3 } from "../local/services/s3";
+import { downloadTo } from "../restore/s3";
+import { putObject, sha256File, uploadNewestBackup } from "./helpers/restoreFixtures";
 import {
   BUCKET, captureRestoreStack, createServer, leftovers, queryServer, RESTORE_RESOURCE, RestoreWorld, Server, startRestoreWorld, withTarget,
 } from "./helpers/restoreStack";
@@ -150,4 +151,14 @@ test("a target that is not the disposable server is refused, and left untouched"
   const databases = await queryServer({ outs: world.source.connection() }, "postgres", "SELECT datname FROM pg_database WHERE datname = 'restore_test'");
   expect(databases).toEqual([]);
   expect(leftovers(world)).toEqual([]);
+});
+
+test("the dump is streamed into a file only its owner can read, hashed on the way", async () => {
+  const file = path.join(world.workDir, "streamed");
+  const loc = { endpoint: world.s3.endpoint, region: "us-east-1", bucket: BUCKET, prefix: "ok/", timeoutMs: 5000 };
+  const seen: number[] = [];
+  const result = await downloadTo(loc, S3RVER_CREDENTIALS, { key: "ok/2026-11-27T02-00-00Z.dump" }, file, (bytes) => seen.push(bytes));
+  expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  expect(result).toEqual({ bytes: fs.statSync(world.dumps.custom).size, sha256: await sha256File(world.dumps.custom) });
+  expect(seen[seen.length - 1]).toBe(result.bytes);
 });

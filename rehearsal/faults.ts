@@ -9,14 +9,12 @@ export interface FaultSpec {
   readonly procedure: Procedure;
   /** What the rehearsal does to the local SPEC-1, as printed before the run. */
   readonly injects: string;
-  /** What the on-call engineer does next, from the runbook. */
-  readonly next: readonly string[];
   /** For a rollback fault: the service whose rollback is rehearsed, so its checks re-run. */
   readonly service?: string;
 }
 
 const ROLLBACK_NEXT = [
-  "`pulumi up` failed: the containers run the new tags, but the stack is marked failed until the checks pass.",
+  "`pulumi up` failed after the containers changed: they run the tags you set; the failed check runs again on the next `pulumi up`, the rollback notice waits for it.",
   "Read the failing check's message above (it carries the measured values), then the service's logs: `docker logs --tail 200 spec1-<service>`.",
   "If the stable tag is bad too, roll back one more release: `pulumi config set --path imageTags.<service> <older tag>`, `pulumi preview --diff`, `pulumi up`.",
   "Runbook §3 post-rollback: notify stakeholders (Infra On-call oncall@laptoppro.my), tag the incident, schedule the post-mortem.",
@@ -29,27 +27,30 @@ const RESTORE_NEXT = [
 ];
 
 const DRILL_NEXT = [
-  "Runbook §1 escalation: escalate to the Lead Engineer (lead.engineer@laptoppro.my) with the Baileys logs attached to the error above.",
+  "Runbook §1 escalation: a session with no QR after 3 attempts goes to the Lead Engineer (lead.engineer@laptoppro.my) with the Baileys logs — the drill has sent them (ops chat above).",
+  "A test message that never reached the chat console while its session is open: read the api and worker logs (`docker logs --tail 200 spec1-api`, `spec1-worker`).",
   "Outbound queues were resumed by the drill; check the worker dashboard shows them running.",
-  "Re-run the drill for the failed session once the gateway is fixed: `pulumi up -s drill`.",
+  "Once fixed, drill again: `pulumi config set --path drill.runId <new id> -s drill` then `pulumi up -s drill` (one drill per day otherwise).",
 ];
+
+/** What the on-call engineer does when a procedure fails, from the runbook. */
+export const NEXT_STEPS: Readonly<Record<Procedure, readonly string[]>> = { rollback: ROLLBACK_NEXT, restore: RESTORE_NEXT, drill: DRILL_NEXT };
 
 /** The RPO limit under `--break stale-backup`: about a third of a second. */
 export const STALE_LIMIT_HOURS = 0.0001;
 
 export const FAULTS = {
-  "health-degraded": { procedure: "rollback", injects: "the API health endpoint answers 200 {\"status\":\"degraded\"}", next: ROLLBACK_NEXT, service: "api" },
-  "queue-stuck": { procedure: "rollback", injects: "the worker is stopped while a backlog waits in its queues", next: ROLLBACK_NEXT, service: "worker" },
-  "metrics-missing": { procedure: "rollback", injects: "the gateway's /metrics lacks the messages-sent counter", next: ROLLBACK_NEXT, service: "baileys" },
-  "truncated-dump": { procedure: "restore", injects: "the newest backup in the bucket is cut off half way", next: RESTORE_NEXT },
+  "health-degraded": { procedure: "rollback", injects: "the API health endpoint answers 200 {\"status\":\"degraded\"}", service: "api" },
+  "queue-stuck": { procedure: "rollback", injects: "the worker is stopped while a backlog waits in its queues", service: "worker" },
+  "metrics-missing": { procedure: "rollback", injects: "the gateway's /metrics lacks the messages-sent counter", service: "baileys" },
+  "truncated-dump": { procedure: "restore", injects: "the newest backup in the bucket is cut off half way" },
   "stale-backup": {
     procedure: "restore",
     // s3rver dates every object at its upload, so the limit moves below the newest backup's age instead.
     injects: `BACKUP_DAILY has stopped: the RPO limit spec1:backup.maxAgeHours is set to ${STALE_LIMIT_HOURS} h, below the newest backup's age`,
-    next: RESTORE_NEXT,
   },
-  "no-qr": { procedure: "drill", injects: "the gateway never sends a QR for the drilled sessions", next: DRILL_NEXT },
-  "message-lost": { procedure: "drill", injects: "the test message is sent but never reaches the chat console", next: DRILL_NEXT },
+  "no-qr": { procedure: "drill", injects: "the gateway never sends a QR for the drilled sessions" },
+  "message-lost": { procedure: "drill", injects: "the test message is sent but never reaches the chat console" },
 } as const satisfies Record<string, FaultSpec>;
 
 export type Fault = keyof typeof FAULTS;

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-export const TEMP_PREFIX = "spec1-rehearsal-";
+const TEMP_PREFIX = "spec1-rehearsal-";
 
 interface Started {
   readonly what: string;
@@ -38,10 +38,6 @@ export class Lifecycle {
   /** Registers a cleanup step that is not a service (e.g. closing a client). */
   defer(what: string, stop: () => Promise<void>): void {
     this.started.push({ what, stop });
-  }
-
-  get isClosing(): boolean {
-    return this.closing !== undefined;
   }
 
   /** Stops everything in reverse order, each step on its own (one failure does not skip the rest). Idempotent. */

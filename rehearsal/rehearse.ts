@@ -16,7 +16,7 @@ import * as path from "path";
 import { startProviderHost } from "../local/providerHost";
 import { entryTimestamp } from "../lib/opsLog";
 import { ProgramRunner } from "./program";
-import { FAULTS, Fault, FaultSpec, parseFault, parseProcedures, Procedure, PROCEDURES, STALE_LIMIT_HOURS } from "./faults";
+import { FAULTS, Fault, FaultSpec, NEXT_STEPS, parseFault, parseProcedures, Procedure, PROCEDURES, STALE_LIMIT_HOURS } from "./faults";
 import { Lifecycle, withSignalCleanup } from "./lifecycle";
 import { parseChecksConfig } from "../config/checks";
 import { parseDrillConfig } from "../config/drill";
@@ -59,7 +59,6 @@ export interface RehearsalResult {
   /** Loopback ports and child pids the run used; none answers any more when this returns. */
   readonly ports: number[];
   readonly pids: number[];
-  readonly tempDir: string;
 }
 
 const TITLES: Record<Procedure, string> = {
@@ -92,7 +91,7 @@ export async function rehearse(opts: RehearseOptions = {}): Promise<RehearsalRes
   );
   log(`Stopped everything the rehearsal started (${lifecycle.ports.length} ports closed); temp dir removed.`);
   const ok = results.length === procedures.length && results.every((r) => r.ok);
-  return { ok, procedures: results, reportsDir, reports: listReports(reportsDir), ports: lifecycle.ports, pids: lifecycle.pids, tempDir: lifecycle.tempDir };
+  return { ok, procedures: results, reportsDir, reports: listReports(reportsDir), ports: lifecycle.ports, pids: lifecycle.pids };
 }
 
 /** Starts the local SPEC-1 and the provider host, and fills the stack files with the local endpoints. */
@@ -139,7 +138,7 @@ async function runProcedure(ctx: RehearsalContext, procedure: Procedure): Promis
     return { procedure, ok: true, ms: Date.now() - started, ...outcome };
   } catch (err) {
     const outcome = err instanceof ProcedureFailure ? err.outcome : { verification: [] };
-    const next = procedureNext(procedure);
+    const next = NEXT_STEPS[procedure];
     ctx.log(`\n  ✗ ${procedure} FAILED:\n${indent((err as Error).message, "    ")}\n  What to do next:\n${next.map((n) => `    - ${n}`).join("\n")}`);
     return { procedure, ok: false, ms: Date.now() - started, error: (err as Error).message, next, ...outcome };
   }
@@ -147,10 +146,6 @@ async function runProcedure(ctx: RehearsalContext, procedure: Procedure): Promis
 
 function listReports(dir: string): string[] {
   return fs.existsSync(dir) ? fs.readdirSync(dir).sort().map((f) => path.join(dir, f)) : [];
-}
-
-function procedureNext(procedure: Procedure): readonly string[] {
-  return Object.values(FAULTS).find((f) => f.procedure === procedure)!.next;
 }
 
 /** The one tag the rollback changes: the stack file's, or the service a rollback fault lives in. */

@@ -9,7 +9,7 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { Props, readStackConfig } from "../local/program";
 
-export const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..");
 
 export interface RehearsalStack {
   readonly stack: string;
@@ -21,7 +21,7 @@ export interface RehearsalStack {
   readonly rehearsal: Props;
 }
 
-export function fillPlaceholders<T>(value: T, values: Readonly<Record<string, string | number>>, where: string): T {
+function fillPlaceholders<T>(value: T, values: Readonly<Record<string, string | number>>, where: string): T {
   return JSON.parse(
     JSON.stringify(value, (_k, v) =>
       typeof v === "string"

@@ -55,7 +55,7 @@ function outcome(result: UpResult): ProcedureOutcome {
 }
 
 /** The runbook's validation line for one app-stack step, from its outputs (checks/*: `result`; the rollback notice). */
-export function checkLine(name: string, outs: Record<string, any>): string {
+function checkLine(name: string, outs: Record<string, any>): string {
   const r = outs.result ?? {};
   if (name.endsWith("-api-health")) return `health: HTTP ${r.httpStatus} ${r.bodyExcerpt} (runbook: { status: 'ok' })`;
   if (name.endsWith("-web-console")) return `web console loads: HTTP ${r.httpStatus} ${r.contentType}`;

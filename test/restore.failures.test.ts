@@ -10,18 +10,21 @@ import { S3RVER_CREDENTIALS, startS3 } from "../local/services/s3";
 import { downloadTo } from "../restore/s3";
 import { putObject, sha256File, uploadNewestBackup } from "./helpers/restoreFixtures";
 import {
-  BUCKET, captureRestoreStack, createServer, leftovers, queryServer, RESTORE_RESOURCE, RestoreWorld, Server, startRestoreWorld, withTarget,
+  BUCKET, CapturedRestore, captureRestoreStack, createServer, leftovers, queryServer, RESTORE_RESOURCE, RestoreWorld, Server, startRestoreWorld, withTarget,
 } from "./helpers/restoreStack";
 
 let world: RestoreWorld;
 let server: Server;
+/** The program's inputs for a good backup (`ok/`). */
+let ok: CapturedRestore;
 
 beforeAll(async () => {
   world = await startRestoreWorld(["custom", "plain"]);
   const client = world.s3.client();
   await uploadNewestBackup(client, BUCKET, "ok/2026-11-27T02-00-00Z.dump", world.dumps.custom, "matching");
   client.destroy();
-  server = await createServer(world, await captureRestoreStack(world, "ok/"));
+  ok = await captureRestoreStack(world, "ok/");
+  server = await createServer(world, ok);
 }, 90000);
 afterAll(async () => {
   await server?.destroy().catch(() => undefined);
@@ -142,9 +145,8 @@ test("S3 down during the restore", async () => {
 });
 
 test("a target that is not the disposable server is refused, and left untouched", async () => {
-  const captured = await captureRestoreStack(world, "ok/");
   const source = { ...server.outs, port: world.source.port, password: world.source.password };
-  const message = await createRestore(captured.restore, source);
+  const message = await createRestore(ok.restore, source);
   expect(message).toContain(
     `refusing to restore into 127.0.0.1:${world.source.port}: it is not the disposable Postgres this stack created (expected spec1.instance_id ${server.outs.instanceId}, the server reports ${world.source.instanceId})`,
   );

@@ -6,11 +6,13 @@
 import * as fs from "fs";
 import * as net from "net";
 import { DUMP_TYPES, DumpType } from "../restore/dumpType";
+import { S3RVER_CREDENTIALS } from "../local/services/s3";
+import { findLatestBackup } from "../restore/lookup";
 import { identity } from "../restore/restoreRun";
 import { programError, plainText } from "./helpers/program";
 import { uploadNewestBackup, uploadOlderBackups, putObject } from "./helpers/restoreFixtures";
 import {
-  BUCKET, captureRestoreStack, createServer, leftovers, POSTGRES_RESOURCE, queryServer, RESTORE_RESOURCE, RestoreWorld, S3_SECRETS, Server, startRestoreWorld, withTarget,
+  BUCKET, CapturedRestore, captureRestoreStack, createServer, leftovers, POSTGRES_RESOURCE, queryServer, RESTORE_RESOURCE, RestoreWorld, S3_SECRETS, Server, startRestoreWorld, withTarget,
 } from "./helpers/restoreStack";
 
 let world: RestoreWorld;
@@ -52,19 +54,27 @@ describe("what preview shows", () => {
   });
 
   test.each([
-    ["an empty prefix", { backup: { prefix: "unused/" } }, S3_SECRETS, "no backup to restore in s3://backups/unused/: 1 object(s) listed, none is a non-empty dump (0 zero-byte, 1 sidecar)"],
-    ["a missing bucket", { backup: { bucket: "nope" } }, S3_SECRETS, 'bucket "nope" does not exist at'],
-    ["bad credentials", {}, { s3AccessKeyId: "WRONG", s3SecretAccessKey: "WRONG" }, "rejected the credentials (InvalidAccessKeyId); check the secrets s3AccessKeyId and s3SecretAccessKey"],
-    ["S3 down", { backup: { endpoint: "http://127.0.0.1:9", timeoutSeconds: 2 } }, S3_SECRETS, "S3 endpoint http://127.0.0.1:9 is unreachable"],
-  ])("a clear error on %s", async (_what, overrides, secrets, message) => {
-    expect(await programError("restore", { config: world.config("spec-1/", overrides), secrets })).toContain(message);
+    ["an empty prefix", { backup: { prefix: "unused/" } }, "no backup to restore in s3://backups/unused/: 1 object(s) listed, none is a non-empty dump (0 zero-byte, 1 sidecar)"],
+    ["S3 down", { backup: { endpoint: "http://127.0.0.1:9", timeoutSeconds: 2 } }, "S3 endpoint http://127.0.0.1:9 is unreachable"],
+  ])("the program fails with a clear message on %s", async (_what, overrides, message) => {
+    expect(await programError("restore", { config: world.config("spec-1/", overrides), secrets: S3_SECRETS })).toContain(message);
+  });
+
+  test.each([
+    ["a missing bucket", { bucket: "nope" }, S3RVER_CREDENTIALS, `listing s3://nope/spec-1/: bucket "nope" does not exist at`],
+    ["bad credentials", {}, { accessKeyId: "WRONG", secretAccessKey: "WRONG" }, "rejected the credentials (InvalidAccessKeyId); check the secrets s3AccessKeyId and s3SecretAccessKey"],
+  ])("the lookup fails with a clear message on %s", async (_what, overrides, credentials, message) => {
+    const loc = { endpoint: world.s3.endpoint, region: "us-east-1", bucket: BUCKET, prefix: "spec-1/", timeoutMs: 5000, ...overrides };
+    await expect(findLatestBackup(loc, credentials, Date.now())).rejects.toThrow(message);
   });
 });
 
 describe("up and destroy on the local engine", () => {
   let server: Server;
+  let newest: CapturedRestore;
   beforeAll(async () => {
-    server = await createServer(world, await captureRestoreStack(world, "spec-1/"));
+    newest = await captureRestoreStack(world, "spec-1/");
+    server = await createServer(world, newest);
   });
   afterAll(() => server?.destroy().catch(() => undefined));
 
@@ -94,7 +104,7 @@ describe("up and destroy on the local engine", () => {
   });
 
   test("a new backup or server replaces the restore (runs the test again); the same inputs change nothing", async () => {
-    const captured = await captureRestoreStack(world, "spec-1/");
+    const captured = newest;
     const news = withTarget(captured.restore, server.outs);
     const olds = JSON.parse(JSON.stringify({ identity: identity(news as never) }));
     expect(await world.host.diff(RESTORE_RESOURCE, "r", olds, news)).toMatchObject({ changes: "none" });

@@ -45,7 +45,7 @@ export function settingsArgs(settings: Readonly<Record<string, string>>): string
 }
 
 /** Formats pg_restore can restore with several jobs (it needs to seek in the archive). `--verbose` is the progress. */
-export function parallelJobs(type: DumpType, jobs: number): number {
+function parallelJobs(type: DumpType, jobs: number): number {
   return type === "custom" || type === "directory" ? Math.max(1, jobs) : 1;
 }
 

@@ -16,9 +16,9 @@ export interface BackupChoice extends ListedObject {
   readonly checksumKey?: string;
 }
 
-export const SIDECAR_SUFFIXES = [".sha256", ".md5", ".json", ".txt", ".log", ".sig", ".asc"] as const;
+const SIDECAR_SUFFIXES = [".sha256", ".md5", ".json", ".txt", ".log", ".sig", ".asc"] as const;
 
-export function isSidecar(key: string): boolean {
+function isSidecar(key: string): boolean {
   return SIDECAR_SUFFIXES.some((suffix) => key.toLowerCase().endsWith(suffix)) || key.endsWith("/");
 }
 

@@ -9,6 +9,7 @@ import {
   dockerCopyInCommand, dockerExecCommand, dockerRemoveCommand, dockerRunCommand, pgRestoreCommand, psqlCommand, settingsArgs,
 } from "../restore/commands";
 import { newestBinDir } from "../restore/disposablePostgres";
+import { passwdIds } from "../restore/localEngine";
 import { checkArchiveReadable, detectDump, maxArchiveVersion, toolMajorVersion } from "../restore/dumpType";
 import { renderReportMarkdown, RestoreReport } from "../restore/report";
 import { restorePhase, throttled } from "../restore/run";
@@ -260,6 +261,12 @@ describe("report and progress", () => {
     expect(describeS3Error({ name: "NoSuchBucket", $metadata: { httpStatusCode: 404 } }, loc, "listing").message).toBe('listing: bucket "backups" does not exist at http://minio:9000; check backup.bucket and backup.endpoint');
     expect(describeS3Error({ name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } }, loc, "downloading").message).toContain("the object changed since it was listed");
     expect(describeS3Error({ name: "Error", code: "ECONNREFUSED" }, loc, "listing").message).toBe("listing: S3 endpoint http://minio:9000 is unreachable (ECONNREFUSED); check backup.endpoint and that the object store is running");
+  });
+
+  test("the local engine runs initdb as the postgres user from /etc/passwd", () => {
+    const passwd = "root:x:0:0:root:/root:/bin/bash\npostgres:x:101:104:PostgreSQL administrator,,,:/var/lib/postgresql:/bin/bash\n";
+    expect(passwdIds(passwd, "postgres")).toEqual({ uid: 101, gid: 104 });
+    expect(passwdIds(passwd, "nobody")).toBeUndefined();
   });
 
   test("the local engine picks the newest PostgreSQL on the runner", () => {

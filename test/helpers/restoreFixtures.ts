@@ -14,8 +14,6 @@ import type { DumpType } from "../../restore/dumpType";
 
 const exec = promisify(execFile);
 
-export const TICKET_STATUSES = ["open", "pending", "closed"] as const;
-
 export interface SeedSize {
   readonly users: number;
   readonly sales: number;

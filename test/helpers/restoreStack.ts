@@ -18,7 +18,7 @@ import { runStack } from "./program";
 import { dumpDatabase, seedDatabase, SeedSummary } from "./restoreFixtures";
 
 export const BUCKET = "backups";
-export const SOURCE_DB = "shop";
+const SOURCE_DB = "shop";
 export const POSTGRES_RESOURCE = "spec1-restore-postgres";
 export const RESTORE_RESOURCE = "spec1-restore-restore";
 export const S3_SECRETS = { s3AccessKeyId: S3RVER_CREDENTIALS.accessKeyId, s3SecretAccessKey: S3RVER_CREDENTIALS.secretAccessKey };

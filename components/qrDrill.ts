@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DrillConfig } from "../config/drill";
 import type { NotifyConfig } from "../config/notify";
 import { DrillOutcome, QueuePause, QueueResume, SessionRelogin, TestMessage } from "../drill/resources";
+import type { SessionOutcome } from "../drill/report";
 import type { NotifyCredentials } from "../notify/notifier";
 
 export interface QrDrillArgs {
@@ -110,7 +111,7 @@ export class QrDrill extends pulumi.ComponentResource {
   private createOutcome(
     name: string,
     args: QrDrillArgs,
-    steps: { pause: QueuePause; resume: QueueResume; outcomes: pulumi.Output<any[]>; test: TestMessage },
+    steps: { pause: QueuePause; resume: QueueResume; outcomes: pulumi.Output<SessionOutcome[]>; test: TestMessage },
   ): DrillOutcome {
     const { pause, resume, outcomes, test } = steps;
     return new DrillOutcome(

@@ -13,7 +13,7 @@ import type { NotifyCredentials } from "../notify/notifier";
 import { describeDeliveries, sendNotice } from "../notify/notifier";
 import { pauseQueues, PauseResult, resumeQueues } from "./queues";
 import { ReloginSettings, reloginSession } from "./relogin";
-import { drillFailures, DrillReport, drillMarkdown, drillResultNotice, escalationNotice, outcomeError, SessionOutcome } from "./report";
+import { drillFailures, DrillReport, drillMarkdown, drillResultNotice, escalationNotice, outcomeError, ResumeReport, SessionOutcome } from "./report";
 import { armResumeGuard, disarmResumeGuard } from "./resumeGuard";
 import { pickSender, sendAndConfirm, TestMessageSettings, TestMessageReport } from "./testMessage";
 
@@ -116,7 +116,7 @@ const resumeProvider: pulumi.dynamic.ResourceProvider = {
   diff: stepDiff(["queues"]),
   async create(inputs: QueueTargetInputs) {
     const target = { redisUrl: inputs.redisUrl, prefix: inputs.queuePrefix, timeoutMs: inputs.requestTimeoutMs };
-    let outs: { resumed: string[]; error?: string };
+    let outs: ResumeReport;
     try {
       outs = { resumed: await resumeQueues(target, inputs.queues) };
       pulumi.log.info(`outbound queues resumed: ${outs.resumed.join(", ") || "none"}`);
@@ -177,7 +177,7 @@ export class TestMessage extends pulumi.dynamic.Resource {
 export interface OutcomeInputs {
   readonly runId: string;
   readonly pause: PauseResult;
-  readonly resume: { resumed: string[]; error?: string };
+  readonly resume: ResumeReport;
   readonly sessions: SessionOutcome[];
   readonly testMessage: TestMessageReport;
   readonly reportsDir: string;

@@ -1,5 +1,7 @@
+import { execFileSync } from "child_process";
 import { CronExpressionParser } from "cron-parser";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { isFirstWednesdayInMalaysia } from "../scripts/scheduleGuard";
@@ -73,7 +75,8 @@ test("the rollback previews with --diff, then waits for an environment approval 
   expect(Object.keys(wf.on.workflow_dispatch.inputs)).toEqual(["stack", "web", "api", "worker", "baileys"]);
   const runs = (job: string) => wf.jobs[job].steps.map((s: { run?: string }) => s.run ?? "").join("\n");
   expect(runs("preview")).toContain('pulumi preview --diff --stack "$STACK"');
-  expect(runs("preview")).toContain('pulumi config set --path "imageTags.$s" "$tag"');
+  expect(runs("preview")).toContain("scripts/setImageTags.sh");
+  expect(runs("up")).toContain("scripts/setImageTags.sh");
   expect(wf.jobs.up.needs).toBe("preview");
   expect(wf.jobs.up.environment).toBe("rollback-${{ inputs.stack }}");
   expect(runs("up")).toContain('pulumi up --yes --diff --stack "$STACK"');
@@ -90,4 +93,20 @@ test("the drill workflow runs every step again with a fresh runId, set as a path
   const runs = workflows["drill.yml"].jobs.drill.steps.map((s: { run?: string }) => s.run ?? "").join("\n");
   expect(runs).toContain('pulumi up --yes --stack drill --config-path --config "spec1:drill.runId=${{ github.run_id }}-${{ github.run_attempt }}"');
   expect(workflows["drill-pre-notice.yml"].jobs.notify.steps.at(-1).run).toContain("npx tsx scripts/notify.ts --stack drill --preset drill-pre-notice");
+});
+
+test("setImageTags.sh sets exactly the non-blank tags on the chosen stack", () => {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), "spec1-fake-pulumi-"));
+  try {
+    // A stand-in `pulumi` that records its arguments: the script's commands are the data under test.
+    fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\necho "$@" >> "${bin}/calls"\n`, { mode: 0o755 });
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, STACK: "prod", TAG_WEB: "", TAG_API: "20240418", TAG_WORKER: "", TAG_BAILEYS: "20240301" };
+    execFileSync(path.join(__dirname, "..", "scripts", "setImageTags.sh"), { env, stdio: "ignore" });
+    expect(fs.readFileSync(path.join(bin, "calls"), "utf8").trim().split("\n")).toEqual([
+      "config set --path imageTags.api 20240418 --stack prod",
+      "config set --path imageTags.baileys 20240301 --stack prod",
+    ]);
+  } finally {
+    fs.rmSync(bin, { recursive: true, force: true });
+  }
 });

@@ -35,8 +35,9 @@ export class Lifecycle {
     return service;
   }
 
-  /** Registers a cleanup step that is not a service (e.g. closing a client). */
+  /** Registers a cleanup step that is not a service (e.g. destroying a stack's resources). */
   defer(what: string, stop: () => Promise<void>): void {
+    if (this.closing) throw new Error(`not registering ${what}: the rehearsal is stopping`);
     this.started.push({ what, stop });
   }
 
@@ -48,7 +49,7 @@ export class Lifecycle {
 
   private async stopAll(): Promise<string[]> {
     const problems: string[] = [];
-    for (const { what, stop } of this.started.reverse()) {
+    for (const { what, stop } of [...this.started].reverse()) {
       try {
         await stop();
       } catch (err) {

@@ -1,25 +1,29 @@
 /**
- * Runbook §2 on the restore stack: `pulumi preview` names the backup, `pulumi up` restores it into a
- * disposable Postgres and runs the smoke SQL, and `pulumi destroy` removes the server — only after a
- * passing up, as the scheduled pipeline does. After a failed up the server would be kept for the DBA;
+ * Runbook §2 on the restore stack: `pulumi up` names the backup it takes (the program looks it up, as
+ * in a preview), restores it into a disposable Postgres and runs the smoke SQL, and `pulumi destroy`
+ * removes the server — only after a passing up, as the scheduled pipeline does. After a failed up the server would be kept for the DBA;
  * the rehearsal says where it is, then removes it with everything else.
  */
-import { destroy } from "../engine";
+import { Deployed, destroy } from "../engine";
 import type { UpResult } from "../program";
 import { firstError, printSteps, ProcedureFailure, ProcedureOutcome, RehearsalContext } from "../procedure";
 import type { BackupStore, SeededBackups } from "../backupStore";
 
 export async function rehearseRestore(ctx: RehearsalContext, store: BackupStore): Promise<ProcedureOutcome> {
   const backups = await store.ready;
-  ctx.log(`  $ pulumi up -s restore`);
-  const result = await ctx.program.up(ctx.host, ctx.requests.get("restore")!, new Map(), printSteps(ctx.log));
+  // Registered before the up, so the host is still there when it runs; what an interrupted up was
+  // still creating is in no state yet: the rehearsal's sweep of its temp dir finds that server.
+  let state: ReadonlyMap<string, Deployed> = new Map();
   let destroyed = false;
   const destroyStack = async () => {
     if (destroyed) return;
     destroyed = true;
-    await destroy(ctx.host, result.state, (name) => ctx.log(`    - ${name} deleting…`));
+    await destroy(ctx.host, state, (name) => ctx.log(`    - ${name} deleting…`));
   };
   ctx.lifecycle.defer("the restore stack's resources", destroyStack);
+  ctx.log(`  $ pulumi up -s restore`);
+  const result = await ctx.program.up(ctx.host, ctx.requests.get("restore")!, new Map(), printSteps(ctx.log));
+  state = result.state;
   if (!result.ok) {
     ctx.log(`\n  (In production the disposable Postgres stays up for the DBA; the rehearsal removes it when it stops.)`);
     throw new ProcedureFailure(firstError(result), { verification: [] });

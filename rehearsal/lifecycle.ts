@@ -82,3 +82,24 @@ export async function withSignalCleanup<T>(lifecycle: Lifecycle, log: (line: str
     process.off("SIGTERM", onSignal);
   }
 }
+
+/**
+ * While the rehearsal runs, in its own process and every child: anything created under os.tmpdir() — by
+ * the stand-ins, the provider host and the providers it runs — lands in the rehearsal's private temp dir,
+ * so removing it leaves nothing; and the AWS SDK's notice about future Node versions stays out of the output.
+ */
+export async function withRehearsalEnv<T>(tempDir: string, body: () => Promise<T>): Promise<T> {
+  const vars = { TMPDIR: tempDir, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  // Traversable, not listable: the disposable Postgres runs as the `postgres` user under it.
+  fs.chmodSync(tempDir, 0o711);
+  Object.assign(process.env, vars);
+  try {
+    return await body();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}

@@ -15,20 +15,17 @@ import * as fs from "fs";
 import * as path from "path";
 import { startProviderHost } from "../local/providerHost";
 import { entryTimestamp } from "../lib/opsLog";
-import { ProgramRunner } from "./program";
-import { FAULTS, Fault, FaultSpec, NEXT_STEPS, parseFault, parseProcedures, Procedure, PROCEDURES, STALE_LIMIT_HOURS } from "./faults";
-import { Lifecycle, withSignalCleanup } from "./lifecycle";
-import { parseChecksConfig } from "../config/checks";
-import { parseDrillConfig } from "../config/drill";
-import type { Props } from "../local/program";
 import type { GatewayFaults } from "../local/standins/gateway";
-import { ProductSettings, startLocalSpec1 } from "./localSpec1";
 import { BackupStore, startBackupStore, stopStrayClusters } from "./backupStore";
-import { indent, ProcedureFailure, ProcedureOutcome, RehearsalContext, RollbackChange } from "./procedure";
+import { FAULTS, Fault, NEXT_STEPS, parseFault, parseProcedures, Procedure, PROCEDURES } from "./faults";
+import { Lifecycle, withRehearsalEnv, withSignalCleanup } from "./lifecycle";
+import { startLocalSpec1 } from "./localSpec1";
+import { indent, ProcedureFailure, ProcedureOutcome, RehearsalContext } from "./procedure";
 import { rehearseDrill } from "./procedures/drill";
 import { rehearseRestore } from "./procedures/restore";
 import { rehearseRollback } from "./procedures/rollback";
-import { fillStack, readRehearsalStack, RehearsalStack } from "./stackFiles";
+import { ProgramRunner } from "./program";
+import { productSettings, readRehearsalStack, rollbackChange, stackRequests } from "./stackFiles";
 import { summaryLines, writeSummary } from "./summary";
 
 export interface RehearseOptions {
@@ -148,71 +145,7 @@ function listReports(dir: string): string[] {
   return fs.existsSync(dir) ? fs.readdirSync(dir).sort().map((f) => path.join(dir, f)) : [];
 }
 
-/** The one tag the rollback changes: the stack file's, or the service a rollback fault lives in. */
-function rollbackChange(app: RehearsalStack, fault: Fault | undefined): RollbackChange {
-  const planned = app.rehearsal.rollback as { service: string; to: string };
-  const spec: FaultSpec | undefined = fault ? FAULTS[fault] : undefined;
-  const service = spec?.service ?? planned.service;
-  return { service, from: String((app.config.imageTags as Record<string, string>)[service]), to: planned.to };
-}
-
-/** The sessions and queues the stacks' own config names, read with the program's own parsers. */
-function productSettings(stacks: readonly { config: Props }[]): ProductSettings {
-  const sessions = new Set<string>();
-  const queues = new Set<string>();
-  for (const { config } of stacks) {
-    if (config.checks !== undefined) {
-      const checks = parseChecksConfig(config.checks);
-      sessions.add(checks.qr.sessionId);
-      checks.queues.names.forEach((q) => queues.add(q));
-    }
-    if (config.drill !== undefined) {
-      const drill = parseDrillConfig(config.drill, new Date());
-      drill.sessions?.forEach((s) => sessions.add(s));
-      drill.queues.forEach((q) => queues.add(q));
-    }
-  }
-  return { sessions: [...sessions], queues: [...queues] };
-}
-
-function stackRequests(procedures: readonly Procedure[], values: Record<string, string | number>, rollback: RollbackChange, fault: Fault | undefined) {
-  const filled = (stack: string) => fillStack(readRehearsalStack(stack), values);
-  const request = (label: string, s: RehearsalStack, config = s.config) => ({ label, stack: { stack: s.stack, config, secrets: s.secrets } });
-  const requests = [];
-  if (procedures.includes("rollback")) {
-    const app = filled("rehearsal-app");
-    const imageTags = { ...(app.config.imageTags as object), [rollback.service]: rollback.to };
-    requests.push(request("app", app), request("app-rollback", app, { ...app.config, imageTags }));
-  }
-  if (procedures.includes("restore")) {
-    const restore = filled("rehearsal-restore");
-    const backup = { ...(restore.config.backup as object), ...(fault === "stale-backup" ? { maxAgeHours: STALE_LIMIT_HOURS } : {}) };
-    requests.push(request("restore", restore, { ...restore.config, backup }));
-  }
-  if (procedures.includes("drill")) requests.push(request("drill", filled("rehearsal-drill")));
-  return requests;
-}
-
-/**
- * While the rehearsal runs, in its own process and every child: anything created under os.tmpdir() — by
- * the stand-ins, the provider host and the providers it runs — lands in the rehearsal's private temp dir,
- * so removing it leaves nothing; and the AWS SDK's notice about future Node versions stays out of the output.
- */
-async function withRehearsalEnv<T>(tempDir: string, body: () => Promise<T>): Promise<T> {
-  const vars = { TMPDIR: tempDir, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  // Traversable, not listable: the disposable Postgres runs as the `postgres` user under it.
-  fs.chmodSync(tempDir, 0o711);
-  Object.assign(process.env, vars);
-  try {
-    return await body();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
+const USAGE = `usage: npm run rehearse -- [--break <${Object.keys(FAULTS).join("|")}>] [--only rollback,restore,drill] [--reports <dir>]`;
 
 function parseArgs(argv: readonly string[]): RehearseOptions {
   const opts: { fault?: Fault; only?: Procedure[]; reportsDir?: string } = {};
@@ -224,12 +157,16 @@ function parseArgs(argv: readonly string[]): RehearseOptions {
     if (argv[i] === "--break") opts.fault = parseFault(value());
     else if (argv[i] === "--only") opts.only = parseProcedures(value());
     else if (argv[i] === "--reports") opts.reportsDir = value();
-    else throw new Error(`unknown option ${argv[i]}; usage: npm run rehearse -- [--break <${Object.keys(FAULTS).join("|")}>] [--only rollback,restore,drill] [--reports <dir>]`);
+    else throw new Error(`unknown option ${argv[i]}; ${USAGE}`);
   }
   return opts;
 }
 
 if (require.main === module) {
+  if (process.argv.includes("--help") || process.argv.includes("-h")) {
+    process.stdout.write(`${USAGE}\nSee docs/rehearsal.md.\n`);
+    process.exit(0);
+  }
   let opts: RehearseOptions;
   try {
     opts = parseArgs(process.argv.slice(2));

@@ -2,12 +2,18 @@
  * The rehearsal's stack files, `Pulumi.rehearsal-<role>.yaml`: ordinary `spec1:` config for the
  * program, plus `rehearsal:` keys for the rehearsal itself (secrets to set, the rollback to play).
  * Values may hold `{{name}}` placeholders for what is only known once the local SPEC-1 runs (ports,
- * generated passwords); an unknown placeholder is an error naming it.
+ * generated passwords); an unknown placeholder is an error naming it. From them: each program run the
+ * procedures need, and what the local SPEC-1 must serve (the sessions and queues the config names).
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
+import { parseChecksConfig } from "../config/checks";
+import { parseDrillConfig } from "../config/drill";
 import { Props, readStackConfig } from "../local/program";
+import { FAULTS, Fault, FaultSpec, Procedure, STALE_LIMIT_HOURS } from "./faults";
+import type { ProductSettings } from "./localSpec1";
+import type { RollbackChange } from "./procedure";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -48,4 +54,50 @@ export function readRehearsalStack(stack: string): RehearsalStack {
 /** The stack with every `{{name}}` replaced by the value the local SPEC-1 gave it. */
 export function fillStack(raw: RehearsalStack, values: Readonly<Record<string, string | number>>): RehearsalStack {
   return { ...fillPlaceholders(raw, values, `Pulumi.${raw.stack}.yaml`), stack: raw.stack };
+}
+
+/** The one tag the rollback changes: the stack file's, or the service a rollback fault lives in. */
+export function rollbackChange(app: RehearsalStack, fault: Fault | undefined): RollbackChange {
+  const planned = app.rehearsal.rollback as { service: string; to: string };
+  const spec: FaultSpec | undefined = fault ? FAULTS[fault] : undefined;
+  const service = spec?.service ?? planned.service;
+  return { service, from: String((app.config.imageTags as Record<string, string>)[service]), to: planned.to };
+}
+
+/** The sessions and queues the stacks' own config names, read with the program's own parsers. */
+export function productSettings(stacks: readonly { config: Props }[]): ProductSettings {
+  const sessions = new Set<string>();
+  const queues = new Set<string>();
+  for (const { config } of stacks) {
+    if (config.checks !== undefined) {
+      const checks = parseChecksConfig(config.checks);
+      sessions.add(checks.qr.sessionId);
+      checks.queues.names.forEach((q) => queues.add(q));
+    }
+    if (config.drill !== undefined) {
+      const drill = parseDrillConfig(config.drill, new Date());
+      drill.sessions?.forEach((s) => sessions.add(s));
+      drill.queues.forEach((q) => queues.add(q));
+    }
+  }
+  return { sessions: [...sessions], queues: [...queues] };
+}
+
+/** Each program run the procedures need, by label, with the stack files filled and the fault's config applied. */
+export function stackRequests(procedures: readonly Procedure[], values: Record<string, string | number>, rollback: RollbackChange, fault: Fault | undefined) {
+  const filled = (stack: string) => fillStack(readRehearsalStack(stack), values);
+  const request = (label: string, s: RehearsalStack, config = s.config) => ({ label, stack: { stack: s.stack, config, secrets: s.secrets } });
+  const requests = [];
+  if (procedures.includes("rollback")) {
+    const app = filled("rehearsal-app");
+    const imageTags = { ...(app.config.imageTags as object), [rollback.service]: rollback.to };
+    requests.push(request("app", app), request("app-rollback", app, { ...app.config, imageTags }));
+  }
+  if (procedures.includes("restore")) {
+    const restore = filled("rehearsal-restore");
+    const backup = { ...(restore.config.backup as object), ...(fault === "stale-backup" ? { maxAgeHours: STALE_LIMIT_HOURS } : {}) };
+    requests.push(request("restore", restore, { ...restore.config, backup }));
+  }
+  if (procedures.includes("drill")) requests.push(request("drill", filled("rehearsal-drill")));
+  return requests;
 }

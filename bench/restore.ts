@@ -23,7 +23,7 @@ import { BackupPreview, findLatestBackup, formatBytes } from "../restore/lookup"
 import { RestoreSpec, runRestoreTest } from "../restore/run";
 import { downloadTo, S3Location } from "../restore/s3";
 import { DEFAULT_SMOKE_QUERIES } from "../restore/smoke";
-import { dumpDatabase, seedDatabase, uploadNewestBackup } from "../test/helpers/restoreFixtures";
+import { dumpDatabase, seedDatabase, uploadNewestBackup } from "../local/fixtures/backups";
 
 const BIN_DIR = "/usr/lib/postgresql/15/bin";
 const DATABASE = "restore_test";

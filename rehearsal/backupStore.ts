@@ -9,7 +9,7 @@ import * as path from "path";
 import { POSTGRES_BIN_DIR, startPostgres } from "../local/services/postgres";
 import { stopLocalCluster } from "../restore/localEngine";
 import { LocalS3, S3RVER_CREDENTIALS, startS3 } from "../local/services/s3";
-import { dumpDatabase, SeedSummary, seedDatabase, SMALL_SEED, uploadNewestBackup, uploadOlderBackups } from "../test/helpers/restoreFixtures";
+import { dumpDatabase, SeedSummary, seedDatabase, SMALL_SEED, uploadNewestBackup, uploadOlderBackups } from "../local/fixtures/backups";
 import type { Lifecycle } from "./lifecycle";
 
 export interface BackupStoreSettings {

@@ -8,7 +8,7 @@ import { LocalRedis, startRedis } from "../local/services/redis";
 import { LocalWorker, startWorker } from "../local/services/worker";
 import { startApi, StandinApi } from "../local/standins/api";
 import { GatewayFaults, startGateway, StandinGateway } from "../local/standins/gateway";
-import { Received, startWebhookReceiver, WebhookCall } from "../test/helpers/drillReceivers";
+import { Received, startWebhookReceiver, WebhookCall } from "../local/services/receivers";
 import { Lifecycle } from "./lifecycle";
 
 /** What the stacks' own config names: known once the stack files are filled with this SPEC-1's endpoints. */

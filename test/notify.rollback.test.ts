@@ -5,7 +5,7 @@ import { ProviderHost, startProviderHost } from "../local/providerHost";
 import { Props } from "../local/program";
 import { freePort } from "../local/services/redis";
 import { changeSummary, imageChanges, tagOf } from "../notify/rollback";
-import { Received, startWebhookReceiver, WebhookCall } from "./helpers/drillReceivers";
+import { Received, startWebhookReceiver, WebhookCall } from "../local/services/receivers";
 import { plainText, runStack, TEST_SECRETS } from "./helpers/program";
 
 const NOTICE = "spec1-rollback-notice";

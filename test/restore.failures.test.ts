@@ -8,7 +8,7 @@ import * as path from "path";
 import { ProviderCallError } from "../local/providerHost";
 import { S3RVER_CREDENTIALS, startS3 } from "../local/services/s3";
 import { downloadTo } from "../restore/s3";
-import { putObject, sha256File, uploadNewestBackup } from "./helpers/restoreFixtures";
+import { putObject, sha256File, uploadNewestBackup } from "../local/fixtures/backups";
 import {
   BUCKET, CapturedRestore, captureRestoreStack, createServer, leftovers, queryServer, RESTORE_RESOURCE, RestoreWorld, Server, startRestoreWorld, withTarget,
 } from "./helpers/restoreStack";

@@ -10,7 +10,7 @@ import { S3RVER_CREDENTIALS } from "../local/services/s3";
 import { findLatestBackup } from "../restore/lookup";
 import { identity } from "../restore/restoreRun";
 import { programError, plainText } from "./helpers/program";
-import { uploadNewestBackup, uploadOlderBackups, putObject } from "./helpers/restoreFixtures";
+import { uploadNewestBackup, uploadOlderBackups, putObject } from "../local/fixtures/backups";
 import {
   BUCKET, CapturedRestore, captureRestoreStack, createServer, leftovers, POSTGRES_RESOURCE, queryServer, RESTORE_RESOURCE, RestoreWorld, S3_SECRETS, Server, startRestoreWorld, withTarget,
 } from "./helpers/restoreStack";

@@ -13,7 +13,7 @@ import { ProviderHost, startProviderHost } from "../../local/providerHost";
 import { LocalRedis, startRedis } from "../../local/services/redis";
 import { StandinApi, startApi } from "../../local/standins/api";
 import { StandinGateway, startGateway } from "../../local/standins/gateway";
-import { Received, startWebhookReceiver, WebhookCall } from "./drillReceivers";
+import { Received, startWebhookReceiver, WebhookCall } from "../../local/services/receivers";
 import { TEST_SECRETS } from "./program";
 
 export const SESSIONS = ["sales-1", "support-1"];

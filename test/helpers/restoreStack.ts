@@ -15,7 +15,7 @@ import { LocalPostgres, startPostgres } from "../../local/services/postgres";
 import { LocalS3, S3RVER_CREDENTIALS, startS3 } from "../../local/services/s3";
 import { DumpType } from "../../restore/dumpType";
 import { runStack } from "./program";
-import { dumpDatabase, seedDatabase, SeedSummary } from "./restoreFixtures";
+import { dumpDatabase, seedDatabase, SeedSummary } from "../../local/fixtures/backups";
 
 export const BUCKET = "backups";
 const SOURCE_DB = "shop";

@@ -157,7 +157,7 @@ const testMessageProvider: pulumi.dynamic.ResourceProvider = {
     const sender = pickSender(inputs.session, inputs.opened);
     const report: TestMessageReport = sender
       ? await sendAndConfirm(inputs, sender, inputs.gatewayToken, inputs.runId, (l) => pulumi.log.info(l))
-      : { ok: false, chatId: inputs.chatId, detail: `not sent: ${inputs.session ? `session ${inputs.session} did not` : "no drilled session"} reach open`, ms: 0 };
+      : { ok: false, chatId: inputs.chatId, detail: `not sent: ${inputs.session ? `session ${inputs.session} did not` : "no drilled session"} reached open`, ms: 0 };
     // `session` only when configured: an absent one must compare equal to an absent one (no perpetual diff).
     const identity = { runId: inputs.runId, chatId: inputs.chatId, ...(inputs.session ? { session: inputs.session } : {}) };
     return { id: `test-message-${inputs.runId}`, outs: { ...identity, report } };

@@ -18,6 +18,11 @@ export interface LocalS3 {
   readonly endpoint: string;
   /** A client for this endpoint with s3rver's credentials. */
   client(): S3Client;
+  /**
+   * Dates an object as if it had been written at `at`: s3rver reports a file's mtime as LastModified,
+   * and dates every upload now, so this is how a bucket gets a history (e.g. BACKUP_DAILY stopped days ago).
+   */
+  setLastModified(bucket: string, key: string, at: Date): void;
   stop(): Promise<void>;
 }
 
@@ -54,6 +59,13 @@ export async function startS3(opts: { buckets?: readonly string[] } = {}): Promi
       const { S3Client: Client } = require("@aws-sdk/client-s3");
       // WHEN_REQUIRED: otherwise streamed uploads are stored with their aws-chunked framing.
       return new Client({ endpoint, region: "us-east-1", forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED", credentials: S3RVER_CREDENTIALS });
+    },
+    setLastModified: (bucket, key, at) => {
+      // s3rver's own path for the object's file (its key encoding and `._S3rver_object` suffix).
+      const FilesystemStore = require("s3rver/lib/stores/filesystem");
+      const file: string = new FilesystemStore(dir).getResourcePath(bucket, key, "object");
+      if (!fs.existsSync(file)) throw new Error(`setLastModified: no object s3://${bucket}/${key} in s3rver's store (${file})`);
+      fs.utimesSync(file, at, at);
     },
     stop,
   };

@@ -2,7 +2,7 @@
  * LocalS3.setLastModified against a real s3rver: the date it sets is what HeadObject and ListObjectsV2
  * report, for keys s3rver stores under nested directories, and only for that object.
  */
-import type { S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { putObject } from "../local/fixtures/backups";
 import { LocalS3, startS3 } from "../local/services/s3";
 
@@ -20,13 +20,11 @@ afterAll(async () => {
 });
 
 async function listed(prefix: string): Promise<Record<string, string>> {
-  const { ListObjectsV2Command } = require("@aws-sdk/client-s3");
   const page = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
-  return Object.fromEntries((page.Contents ?? []).map((o: { Key: string; LastModified: Date }) => [o.Key, o.LastModified.toISOString()]));
+  return Object.fromEntries((page.Contents ?? []).map((o) => [o.Key, o.LastModified!.toISOString()]));
 }
 
 test("HeadObject and ListObjectsV2 report the LastModified it sets, for that object only", async () => {
-  const { HeadObjectCommand } = require("@aws-sdk/client-s3");
   const aged = "spec-1/nightly run/2026-11-25T02-00-00Z.dump";
   const untouched = "spec-1/nightly run/2026-11-26T02-00-00Z.dump";
   for (const key of [aged, untouched]) await putObject(client, BUCKET, key, "dump bytes");
@@ -37,7 +35,7 @@ test("HeadObject and ListObjectsV2 report the LastModified it sets, for that obj
   s3.setLastModified(BUCKET, aged, at);
 
   const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: aged }));
-  expect(head.LastModified.toISOString()).toBe(at.toISOString());
+  expect(head.LastModified!.toISOString()).toBe(at.toISOString());
   expect(await listed("spec-1/")).toEqual({ [aged]: at.toISOString(), [untouched]: uploaded });
 });
 

@@ -8,7 +8,7 @@ import * as path from "path";
 import { ProviderCallError } from "../local/providerHost";
 import { S3RVER_CREDENTIALS, startS3 } from "../local/services/s3";
 import { downloadTo } from "../restore/s3";
-import { putObject, sha256File, uploadNewestBackup } from "../local/fixtures/backups";
+import { ageBackups, putObject, sha256File, uploadNewestBackup } from "../local/fixtures/backups";
 import {
   BUCKET, CapturedRestore, captureRestoreStack, createServer, leftovers, queryServer, RESTORE_RESOURCE, RestoreWorld, Server, startRestoreWorld, withTarget,
 } from "./helpers/restoreStack";
@@ -91,11 +91,15 @@ test("a checksum mismatch against the .sha256 sidecar", async () => {
   expect(message).toContain("fail/checksum/2026-11-27T02-00-00Z.dump.sha256 says 0000000000000000000000000000000000000000000000000000000000000000");
 });
 
-test("a backup older than backup.maxAgeHours: the report says how old", async () => {
-  const message = await failedRestore("fail/old/", dump("custom"), { backup: { maxAgeHours: 0.0001 } });
-  await expectFailureHandled(message, "h old (taken ");
-  expect(message).toContain("older than backup.maxAgeHours = 0.0001 h: BACKUP_DAILY has stopped or fails");
-  expect(lastReport().json.backup.ageHours).toBeGreaterThan(0.0001);
+test("a backup older than backup.maxAgeHours (BACKUP_DAILY stopped 3 days ago): the report says how old", async () => {
+  const client = world.s3.client();
+  await putObject(client, BUCKET, "fail/old/2026-11-25T02-00-00Z.dump", { file: world.dumps.custom });
+  client.destroy();
+  await ageBackups(world.s3, BUCKET, "fail/old/", 72);
+  const message = await createRestore((await captureRestoreStack(world, "fail/old/")).restore);
+  await expectFailureHandled(message, "the newest backup fail/old/2026-11-25T02-00-00Z.dump is 72.0 h old (taken ");
+  expect(message).toContain("older than backup.maxAgeHours = 26 h: BACKUP_DAILY has stopped or fails");
+  expect(lastReport().json.backup.ageHours).toBeCloseTo(72, 1);
 });
 
 test("an SQL error in the dump stops psql at the first error", async () => {

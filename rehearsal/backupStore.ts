@@ -9,7 +9,8 @@ import * as path from "path";
 import { POSTGRES_BIN_DIR, startPostgres } from "../local/services/postgres";
 import { stopLocalCluster } from "../restore/localEngine";
 import { LocalS3, S3RVER_CREDENTIALS, startS3 } from "../local/services/s3";
-import { dumpDatabase, SeedSummary, seedDatabase, SMALL_SEED, uploadNewestBackup, uploadOlderBackups } from "../local/fixtures/backups";
+import { ageBackups, dumpDatabase, SeedSummary, seedDatabase, SMALL_SEED, uploadNewestBackup, uploadOlderBackups } from "../local/fixtures/backups";
+import { HOUR_MS } from "../restore/selection";
 import type { Lifecycle } from "./lifecycle";
 
 export interface BackupStoreSettings {
@@ -19,6 +20,8 @@ export interface BackupStoreSettings {
   readonly olderBackups: number;
   /** The newest dump is cut off half way, as when the backup job died mid-upload. */
   readonly truncated: boolean;
+  /** Every backup is this many hours older than its upload: BACKUP_DAILY stopped that long ago (0: it runs). */
+  readonly stoppedHoursAgo: number;
 }
 
 export interface SeededBackups {
@@ -60,9 +63,14 @@ async function seedBackups(lifecycle: Lifecycle, s3: LocalS3, settings: BackupSt
   try {
     await uploadOlderBackups(client, settings.bucket, settings.prefix, settings.olderBackups);
     if (settings.truncated) fs.truncateSync(dump, Math.floor(fs.statSync(dump).size / 2));
-    const newestKey = `${settings.prefix}${new Date().toISOString().slice(0, 10)}T02-00-00Z.dump`;
+    const takenAt = new Date(Date.now() - settings.stoppedHoursAgo * HOUR_MS);
+    const newestKey = `${settings.prefix}${takenAt.toISOString().slice(0, 10)}T02-00-00Z.dump`;
     await uploadNewestBackup(client, settings.bucket, newestKey, dump, settings.truncated ? "none" : "matching");
     log(`backups: ${settings.olderBackups} older daily dumps, then ${newestKey}${settings.truncated ? " (TRUNCATED)" : " + .sha256"}, a zero-byte dump and a manifest`);
+    if (settings.stoppedHoursAgo > 0) {
+      await ageBackups(s3, settings.bucket, settings.prefix, settings.stoppedHoursAgo);
+      log(`backups: every object under ${settings.prefix} dated ${settings.stoppedHoursAgo} h earlier: BACKUP_DAILY stopped then`);
+    }
     return { seeded, newestKey };
   } finally {
     client.destroy();

@@ -36,8 +36,8 @@ const DRILL_NEXT = [
 /** What the on-call engineer does when a procedure fails, from the runbook. */
 export const NEXT_STEPS: Readonly<Record<Procedure, readonly string[]>> = { rollback: ROLLBACK_NEXT, restore: RESTORE_NEXT, drill: DRILL_NEXT };
 
-/** The RPO limit under `--break stale-backup`: about a third of a second. */
-export const STALE_LIMIT_HOURS = 0.0001;
+/** How long ago BACKUP_DAILY stopped under `--break stale-backup`: well past the restore stack's RPO limit. */
+export const STALE_BACKUP_HOURS = 72;
 
 export const FAULTS = {
   "health-degraded": { procedure: "rollback", injects: "the API health endpoint answers 200 {\"status\":\"degraded\"}", service: "api" },
@@ -46,8 +46,7 @@ export const FAULTS = {
   "truncated-dump": { procedure: "restore", injects: "the newest backup in the bucket is cut off half way" },
   "stale-backup": {
     procedure: "restore",
-    // s3rver dates every object at its upload, so the limit moves below the newest backup's age instead.
-    injects: `BACKUP_DAILY has stopped: the RPO limit spec1:backup.maxAgeHours is set to ${STALE_LIMIT_HOURS} h, below the newest backup's age`,
+    injects: `BACKUP_DAILY stopped ${STALE_BACKUP_HOURS} h ago: every backup in the bucket is dated ${STALE_BACKUP_HOURS} h earlier, so the newest is older than the RPO limit spec1:backup.maxAgeHours`,
   },
   "no-qr": { procedure: "drill", injects: "the gateway never sends a QR for the drilled sessions" },
   "message-lost": { procedure: "drill", injects: "the test message is sent but never reaches the chat console" },

@@ -17,7 +17,7 @@ import { startProviderHost } from "../local/providerHost";
 import { entryTimestamp } from "../lib/opsLog";
 import type { GatewayFaults } from "../local/standins/gateway";
 import { BackupStore, startBackupStore, stopStrayClusters } from "./backupStore";
-import { FAULTS, Fault, NEXT_STEPS, parseFault, parseProcedures, Procedure, PROCEDURES } from "./faults";
+import { FAULTS, Fault, NEXT_STEPS, parseFault, parseProcedures, Procedure, PROCEDURES, STALE_BACKUP_HOURS } from "./faults";
 import { Lifecycle, withRehearsalEnv, withSignalCleanup } from "./lifecycle";
 import { startLocalSpec1 } from "./localSpec1";
 import { indent, ProcedureFailure, ProcedureOutcome, RehearsalContext } from "./procedure";
@@ -108,11 +108,13 @@ async function prepare(lifecycle: Lifecycle, procedures: readonly Procedure[], f
   if (procedures.includes("restore")) {
     const restore = readRehearsalStack("rehearsal-restore");
     const { bucket, prefix } = restore.config.backup as { bucket: string; prefix: string };
-    backups = await startBackupStore(lifecycle, { bucket, prefix, olderBackups: Number(restore.rehearsal.olderBackups), truncated: fault === "truncated-dump" });
+    const olderBackups = Number(restore.rehearsal.olderBackups);
+    const stoppedHoursAgo = fault === "stale-backup" ? STALE_BACKUP_HOURS : 0;
+    backups = await startBackupStore(lifecycle, { bucket, prefix, olderBackups, truncated: fault === "truncated-dump", stoppedHoursAgo });
     Object.assign(values, backups.values);
   }
   const rollback = rollbackChange(app, fault);
-  const requests = stackRequests(procedures, values, rollback, fault);
+  const requests = stackRequests(procedures, values, rollback);
   const spec1 = await local.serve(productSettings(requests.map((r) => r.stack)));
 
   const host = await hostReady;

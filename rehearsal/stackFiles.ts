@@ -11,7 +11,7 @@ import { parse as parseYaml } from "yaml";
 import { parseChecksConfig } from "../config/checks";
 import { parseDrillConfig } from "../config/drill";
 import { Props, readStackConfig } from "../local/program";
-import { FAULTS, Fault, FaultSpec, Procedure, STALE_LIMIT_HOURS } from "./faults";
+import { FAULTS, Fault, FaultSpec, Procedure } from "./faults";
 import type { ProductSettings } from "./localSpec1";
 import type { RollbackChange } from "./procedure";
 
@@ -83,8 +83,11 @@ export function productSettings(stacks: readonly { config: Props }[]): ProductSe
   return { sessions: [...sessions], queues: [...queues] };
 }
 
-/** Each program run the procedures need, by label, with the stack files filled and the fault's config applied. */
-export function stackRequests(procedures: readonly Procedure[], values: Record<string, string | number>, rollback: RollbackChange, fault: Fault | undefined) {
+/**
+ * Each program run the procedures need, by label, with the stack files filled and the rollback's tag
+ * change applied. No fault changes a stack's config: faults break the local SPEC-1, as they happen for real.
+ */
+export function stackRequests(procedures: readonly Procedure[], values: Record<string, string | number>, rollback: RollbackChange) {
   const filled = (stack: string) => fillStack(readRehearsalStack(stack), values);
   const request = (label: string, s: RehearsalStack, config = s.config) => ({ label, stack: { stack: s.stack, config, secrets: s.secrets } });
   const requests = [];
@@ -93,11 +96,7 @@ export function stackRequests(procedures: readonly Procedure[], values: Record<s
     const imageTags = { ...(app.config.imageTags as object), [rollback.service]: rollback.to };
     requests.push(request("app", app), request("app-rollback", app, { ...app.config, imageTags }));
   }
-  if (procedures.includes("restore")) {
-    const restore = filled("rehearsal-restore");
-    const backup = { ...(restore.config.backup as object), ...(fault === "stale-backup" ? { maxAgeHours: STALE_LIMIT_HOURS } : {}) };
-    requests.push(request("restore", restore, { ...restore.config, backup }));
-  }
+  if (procedures.includes("restore")) requests.push(request("restore", filled("rehearsal-restore")));
   if (procedures.includes("drill")) requests.push(request("drill", filled("rehearsal-drill")));
   return requests;
 }

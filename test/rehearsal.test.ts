@@ -169,7 +169,8 @@ const EXPECTED: Record<Fault, RegExp> = {
   "queue-stuck": /spec1-checks-queues: queues on .* not draining/,
   "metrics-missing": /spec1-checks-send-rate: .*baileys_messages_sent_total/,
   "truncated-dump": /spec1-restore-restore: restore test failed: pg_restore failed \(exit 1\): pg_restore: error: (could not read from input file: end of file|could not find block ID)/,
-  "stale-backup": /older than backup\.maxAgeHours = 0\.0001 h: BACKUP_DAILY has stopped/,
+  // The stack file's own RPO limit against the aged bucket: the real age, not a lowered limit.
+  "stale-backup": /the newest backup spec-1\/\d{4}-\d\d-\d\dT02-00-00Z\.dump is 72\.\d h old \(taken [^)]+\), older than backup\.maxAgeHours = 26 h: BACKUP_DAILY has stopped/,
   "no-qr": /session sales-1: no-qr after 3 attempt\(s\)[^]*FAIL support-1: no-qr \(attempt 3\/3: no QR within [^]*escalated: webhook sent/,
   "message-lost": /test message: sent as msg-1, never reached the console/,
 };

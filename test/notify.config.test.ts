@@ -1,5 +1,7 @@
 import { parseNotifyConfig } from "../config/notify";
+import { readStackConfig } from "../local/program";
 import { redact } from "../notify/message";
+import { recipientsFor } from "../notify/notifier";
 
 test("defaults are the runbook's contacts, routed per notice kind, with no SMTP", () => {
   const c = parseNotifyConfig(undefined);
@@ -28,4 +30,13 @@ test.each([
 
 test("redact removes a secret and its URL-encoded form", () => {
   expect(redact("a p@ss/word b p%40ss%2Fword", ["p@ss/word"])).toBe("a [redacted] b [redacted]");
+});
+
+test("the restore and drill stack files e-mail their notices: a failed restore test reaches on-call and the lead", () => {
+  for (const stack of ["restore", "drill"]) {
+    const c = parseNotifyConfig(readStackConfig(stack).notify);
+    expect({ stack, host: c.smtp?.host }).toEqual({ stack, host: "smtp.laptoppro.my" });
+  }
+  const restore = parseNotifyConfig(readStackConfig("restore").notify);
+  expect(recipientsFor(restore, { kind: "restoreFailure" })).toEqual(["oncall@laptoppro.my", "lead.engineer@laptoppro.my"]);
 });

@@ -8,7 +8,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { freePort } from "../local/services/redis";
+import { freePort } from "../lib/net";
 import { settingsArgs } from "./commands";
 import { waitForServer } from "./target";
 

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { ProviderHost, startProviderHost } from "../local/providerHost";
 import { Props } from "../local/program";
-import { freePort } from "../local/services/redis";
+import { freePort } from "../lib/net";
 import { changeSummary, imageChanges, tagOf } from "../notify/rollback";
 import { Received, startWebhookReceiver, WebhookCall } from "../local/services/receivers";
 import { plainText, runStack, TEST_SECRETS } from "./helpers/program";

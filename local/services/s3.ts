@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { freePort, waitForPort } from "./redis";
+import { freePort, waitForPort } from "../../lib/net";
 
 /** s3rver's only account. */
 export const S3RVER_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;

@@ -128,16 +128,15 @@ function parseHttpCheck(key: string, value: unknown, d: HttpCheckConfig): HttpCh
   const raw = section(key, value, ["url", "intervalMs", "deadlineMs", "requestTimeoutMs"]);
   return {
     url: url(`${key}.url`, raw.url, d.url, ["http:", "https:"]),
-    ...timing(key, raw, d),
+    intervalMs: positiveInt(key, raw, d, "intervalMs"),
+    deadlineMs: positiveInt(key, raw, d, "deadlineMs"),
+    requestTimeoutMs: positiveInt(key, raw, d, "requestTimeoutMs"),
   };
 }
 
-function timing(key: string, raw: Record<string, unknown>, d: { intervalMs: number; deadlineMs: number; requestTimeoutMs: number }) {
-  return {
-    intervalMs: optionalNumber(`${key}.intervalMs`, raw.intervalMs, d.intervalMs, { min: 1, integer: true }),
-    deadlineMs: optionalNumber(`${key}.deadlineMs`, raw.deadlineMs, d.deadlineMs, { min: 1, integer: true }),
-    requestTimeoutMs: optionalNumber(`${key}.requestTimeoutMs`, raw.requestTimeoutMs, d.requestTimeoutMs, { min: 1, integer: true }),
-  };
+/** `<key>.<field>`: an integer ≥ 1 (counts and durations in ms), defaulting to `d[field]`. */
+function positiveInt<F extends string>(key: string, raw: Record<string, unknown>, d: Readonly<Record<F, number>>, field: F): number {
+  return optionalNumber(`${key}.${field}`, raw[field], d[field], { min: 1, integer: true });
 }
 
 function parseSendRate(value: unknown, metricsUrl: string): SendRateConfig {
@@ -148,9 +147,9 @@ function parseSendRate(value: unknown, metricsUrl: string): SendRateConfig {
   if (ratio > 1) throw new ConfigError(`${key}.maxFailureRatio`, `${ratio} is above 1`, `set a ratio 0–1, e.g. ${d.maxFailureRatio}`);
   return {
     metricsUrl: url(`${key}.metricsUrl`, raw.metricsUrl, metricsUrl, ["http:", "https:"]),
-    windowMs: optionalNumber(`${key}.windowMs`, raw.windowMs, d.windowMs, { min: 1, integer: true }),
-    deadlineMs: optionalNumber(`${key}.deadlineMs`, raw.deadlineMs, d.deadlineMs, { min: 1, integer: true }),
-    requestTimeoutMs: optionalNumber(`${key}.requestTimeoutMs`, raw.requestTimeoutMs, d.requestTimeoutMs, { min: 1, integer: true }),
+    windowMs: positiveInt(key, raw, d, "windowMs"),
+    deadlineMs: positiveInt(key, raw, d, "deadlineMs"),
+    requestTimeoutMs: positiveInt(key, raw, d, "requestTimeoutMs"),
     metric: optionalString(`${key}.metric`, raw.metric, d.metric),
     label: optionalString(`${key}.label`, raw.label, d.label),
     successValue: optionalString(`${key}.successValue`, raw.successValue, d.successValue),
@@ -172,10 +171,10 @@ function parseQueues(value: unknown): QueuesConfig {
   return {
     names: names as string[],
     prefix: optionalString(`${key}.prefix`, raw.prefix, d.prefix),
-    intervalMs: optionalNumber(`${key}.intervalMs`, raw.intervalMs, d.intervalMs, { min: 1, integer: true }),
-    deadlineMs: optionalNumber(`${key}.deadlineMs`, raw.deadlineMs, d.deadlineMs, { min: 1, integer: true }),
+    intervalMs: positiveInt(key, raw, d, "intervalMs"),
+    deadlineMs: positiveInt(key, raw, d, "deadlineMs"),
     maxFailed: optionalNumber(`${key}.maxFailed`, raw.maxFailed, d.maxFailed, { integer: true }),
-    connectTimeoutMs: optionalNumber(`${key}.connectTimeoutMs`, raw.connectTimeoutMs, d.connectTimeoutMs, { min: 1, integer: true }),
+    connectTimeoutMs: positiveInt(key, raw, d, "connectTimeoutMs"),
   };
 }
 
@@ -185,11 +184,11 @@ function parseQr(value: unknown): QrConfig {
   const raw = section(key, value, ["sessionId", "attempts", "attemptTimeoutMs", "deadlineMs", "requestTimeoutMs", "logLines"]);
   return {
     sessionId: optionalString(`${key}.sessionId`, raw.sessionId, d.sessionId),
-    attempts: optionalNumber(`${key}.attempts`, raw.attempts, d.attempts, { min: 1, integer: true }),
-    attemptTimeoutMs: optionalNumber(`${key}.attemptTimeoutMs`, raw.attemptTimeoutMs, d.attemptTimeoutMs, { min: 1, integer: true }),
-    deadlineMs: optionalNumber(`${key}.deadlineMs`, raw.deadlineMs, d.deadlineMs, { min: 1, integer: true }),
-    requestTimeoutMs: optionalNumber(`${key}.requestTimeoutMs`, raw.requestTimeoutMs, d.requestTimeoutMs, { min: 1, integer: true }),
-    logLines: optionalNumber(`${key}.logLines`, raw.logLines, d.logLines, { min: 1, integer: true }),
+    attempts: positiveInt(key, raw, d, "attempts"),
+    attemptTimeoutMs: positiveInt(key, raw, d, "attemptTimeoutMs"),
+    deadlineMs: positiveInt(key, raw, d, "deadlineMs"),
+    requestTimeoutMs: positiveInt(key, raw, d, "requestTimeoutMs"),
+    logLines: positiveInt(key, raw, d, "logLines"),
   };
 }
 

@@ -18,7 +18,7 @@ import { RestoreReport } from "./report";
 import { downloadTo, readText, S3Credentials, S3Location } from "./s3";
 import { checkFreshness, HOUR_MS, parseChecksumSidecar } from "./selection";
 import { runSmokeQueries, SmokeQuery, SmokeResult } from "./smoke";
-import { dbaInstructions, TargetServer, verifyTarget } from "./target";
+import { dbaInstructions, maintenanceClient, TargetServer, verifyTarget } from "./target";
 import { RestoreTools, toolsFor } from "./tools";
 
 export interface RestoreSpec {
@@ -230,8 +230,7 @@ function gunzipped(file: string): Readable {
 }
 
 async function recreateDatabase(target: TargetServer, database: string): Promise<void> {
-  const { Client } = require("pg");
-  const client = new Client({ host: target.host, port: target.port, user: target.user, password: target.password, database: "postgres", connectionTimeoutMillis: 10000 });
+  const client = maintenanceClient(target, 10000);
   await client.connect();
   try {
     // Only ever on the verified disposable server: a kept database from an earlier failed run is replaced.

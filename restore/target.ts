@@ -21,9 +21,16 @@ export interface TargetServer {
 
 const LOOPBACK = ["127.0.0.1", "localhost", "::1"];
 
-async function readInstanceId(t: Pick<TargetServer, "host" | "port" | "user" | "password">, timeoutMs: number): Promise<string | null> {
-  const { Client } = require("pg");
-  const client = new Client({ host: t.host, port: t.port, user: t.user, password: t.password, database: "postgres", connectionTimeoutMillis: timeoutMs });
+type Credentials = Pick<TargetServer, "host" | "port" | "user" | "password">;
+
+/** A client on the server's `postgres` database, for its own settings and for creating the restore's database. */
+export function maintenanceClient(t: Credentials, connectTimeoutMs: number) {
+  const { Client } = require("pg") as typeof import("pg");
+  return new Client({ host: t.host, port: t.port, user: t.user, password: t.password, database: "postgres", connectionTimeoutMillis: connectTimeoutMs });
+}
+
+async function readInstanceId(t: Credentials, timeoutMs: number): Promise<string | null> {
+  const client = maintenanceClient(t, timeoutMs);
   try {
     await client.connect();
     const { rows } = await client.query("SELECT current_setting('spec1.instance_id', true) AS id");
@@ -34,7 +41,7 @@ async function readInstanceId(t: Pick<TargetServer, "host" | "port" | "user" | "
 }
 
 /** Bounded wait until the server answers and reports `instanceId`. */
-export async function waitForServer(t: Pick<TargetServer, "host" | "port" | "user" | "password" | "instanceId">, deadlineMs: number): Promise<void> {
+export async function waitForServer(t: Credentials & Pick<TargetServer, "instanceId">, deadlineMs: number): Promise<void> {
   await pollUntil<void>(
     async (remainingMs) => {
       try {

@@ -37,15 +37,21 @@ export interface RunOptions {
   readonly preview?: boolean;
 }
 
-/** The `spec1:` keys of a committed stack file, e.g. `Pulumi.prod.yaml`, without their namespace. */
-export function readStackConfig(stack: string, root = path.resolve(__dirname, "..")): Props {
+/** A committed stack file's config, e.g. `Pulumi.prod.yaml`, by namespace: `{spec1: {role: …}, rehearsal: {…}}`. */
+export function readStackNamespaces(stack: string, root = path.resolve(__dirname, "..")): Record<string, Props> {
   const file = path.join(root, `Pulumi.${stack}.yaml`);
   const doc = parseYaml(fs.readFileSync(file, "utf8")) ?? {};
-  const config: Props = {};
+  const namespaces: Record<string, Props> = {};
   for (const [key, value] of Object.entries<unknown>(doc.config ?? {})) {
-    if (key.startsWith("spec1:")) config[key.slice("spec1:".length)] = value;
+    const colon = key.indexOf(":");
+    if (colon > 0) (namespaces[key.slice(0, colon)] ??= {})[key.slice(colon + 1)] = value;
   }
-  return config;
+  return namespaces;
+}
+
+/** The `spec1:` keys of a committed stack file, without their namespace. */
+export function readStackConfig(stack: string, root?: string): Props {
+  return readStackNamespaces(stack, root).spec1 ?? {};
 }
 
 /** What a mocked resource reports back: its inputs, plus the outputs the program reads from real ones. */

@@ -25,7 +25,7 @@ import { rehearseDrill } from "./procedures/drill";
 import { rehearseRestore } from "./procedures/restore";
 import { rehearseRollback } from "./procedures/rollback";
 import { ProgramRunner } from "./program";
-import { productSettings, readRehearsalStack, rollbackChange, stackRequests } from "./stackFiles";
+import { productSettings, readRehearsalStacks, rollbackChange, stackRequests } from "./stackFiles";
 import { summaryLines, writeSummary } from "./summary";
 
 export interface RehearseOptions {
@@ -101,12 +101,12 @@ async function prepare(lifecycle: Lifecycle, procedures: readonly Procedure[], f
   // Awaited below; if the local SPEC-1 fails first, their failure must not count as unhandled.
   for (const starting of [programReady, hostReady]) starting.catch(() => undefined);
   log("\n== Local SPEC-1");
-  const app = readRehearsalStack("rehearsal-app");
+  const stacks = readRehearsalStacks(procedures);
+  const { app, restore } = stacks;
   const local = await startLocalSpec1(lifecycle, { gateway: app.rehearsal.gateway as Partial<GatewayFaults>, worker: app.rehearsal.worker as { jobMs?: number } });
   const values: Record<string, string | number> = { ...local.values, reportsDir };
   let backups: BackupStore | undefined;
-  if (procedures.includes("restore")) {
-    const restore = readRehearsalStack("rehearsal-restore");
+  if (restore) {
     const { bucket, prefix } = restore.config.backup as { bucket: string; prefix: string };
     const olderBackups = Number(restore.rehearsal.olderBackups);
     const stoppedHoursAgo = fault === "stale-backup" ? STALE_BACKUP_HOURS : 0;
@@ -114,7 +114,7 @@ async function prepare(lifecycle: Lifecycle, procedures: readonly Procedure[], f
     Object.assign(values, backups.values);
   }
   const rollback = rollbackChange(app, fault);
-  const requests = stackRequests(procedures, values, rollback);
+  const requests = stackRequests(procedures, stacks, values, rollback);
   const spec1 = await local.serve(productSettings(requests.map((r) => r.stack)));
 
   const host = await hostReady;

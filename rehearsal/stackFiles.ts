@@ -5,12 +5,10 @@
  * generated passwords); an unknown placeholder is an error naming it. From them: each program run the
  * procedures need, and what the local SPEC-1 must serve (the sessions and queues the config names).
  */
-import * as fs from "fs";
 import * as path from "path";
-import { parse as parseYaml } from "yaml";
 import { parseChecksConfig } from "../config/checks";
 import { parseDrillConfig } from "../config/drill";
-import { Props, readStackConfig } from "../local/program";
+import { Props, readStackNamespaces } from "../local/program";
 import { FAULTS, Fault, FaultSpec, Procedure } from "./faults";
 import type { ProductSettings } from "./localSpec1";
 import type { RollbackChange } from "./procedure";
@@ -41,14 +39,22 @@ function fillPlaceholders<T>(value: T, values: Readonly<Record<string, string | 
 }
 
 /** A stack file as written, placeholders not yet filled: enough to see which queues and sessions it names. */
-export function readRehearsalStack(stack: string): RehearsalStack {
-  const doc = parseYaml(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
-  const rehearsal: Props = {};
-  for (const [key, value] of Object.entries<unknown>(doc.config ?? {})) {
-    if (key.startsWith("rehearsal:")) rehearsal[key.slice("rehearsal:".length)] = value;
-  }
+function readRehearsalStack(stack: string): RehearsalStack {
+  const { spec1: config = {}, rehearsal = {} } = readStackNamespaces(stack, ROOT);
   const { secrets = {}, ...rest } = rehearsal;
-  return { stack, config: readStackConfig(stack, ROOT), secrets: secrets as Record<string, string>, rehearsal: rest };
+  return { stack, config, secrets: secrets as Record<string, string>, rehearsal: rest };
+}
+
+/** The stack files as written, each read once: the app's always (its `rehearsal:` keys set up the local SPEC-1). */
+export interface RehearsalStacks {
+  readonly app: RehearsalStack;
+  readonly restore?: RehearsalStack;
+  readonly drill?: RehearsalStack;
+}
+
+export function readRehearsalStacks(procedures: readonly Procedure[]): RehearsalStacks {
+  const ifRun = (procedure: Procedure, stack: string) => (procedures.includes(procedure) ? readRehearsalStack(stack) : undefined);
+  return { app: readRehearsalStack("rehearsal-app"), restore: ifRun("restore", "rehearsal-restore"), drill: ifRun("drill", "rehearsal-drill") };
 }
 
 /** The stack with every `{{name}}` replaced by the value the local SPEC-1 gave it. */
@@ -87,16 +93,15 @@ export function productSettings(stacks: readonly { config: Props }[]): ProductSe
  * Each program run the procedures need, by label, with the stack files filled and the rollback's tag
  * change applied. No fault changes a stack's config: faults break the local SPEC-1, as they happen for real.
  */
-export function stackRequests(procedures: readonly Procedure[], values: Record<string, string | number>, rollback: RollbackChange) {
-  const filled = (stack: string) => fillStack(readRehearsalStack(stack), values);
+export function stackRequests(procedures: readonly Procedure[], stacks: RehearsalStacks, values: Record<string, string | number>, rollback: RollbackChange) {
   const request = (label: string, s: RehearsalStack, config = s.config) => ({ label, stack: { stack: s.stack, config, secrets: s.secrets } });
   const requests = [];
   if (procedures.includes("rollback")) {
-    const app = filled("rehearsal-app");
+    const app = fillStack(stacks.app, values);
     const imageTags = { ...(app.config.imageTags as object), [rollback.service]: rollback.to };
     requests.push(request("app", app), request("app-rollback", app, { ...app.config, imageTags }));
   }
-  if (procedures.includes("restore")) requests.push(request("restore", filled("rehearsal-restore")));
-  if (procedures.includes("drill")) requests.push(request("drill", filled("rehearsal-drill")));
+  if (stacks.restore) requests.push(request("restore", fillStack(stacks.restore, values)));
+  if (stacks.drill) requests.push(request("drill", fillStack(stacks.drill, values)));
   return requests;
 }

@@ -68,7 +68,7 @@ export function parseBackupSource(value: unknown): BackupSource {
   if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
     throw new ConfigError("backup.endpoint", `"${endpoint}" is not an http(s) URL`, "set e.g. http://minio:9000");
   }
-  const prefix = raw.prefix === undefined ? d.prefix : optionalString("backup.prefix", raw.prefix, d.prefix);
+  const prefix = optionalString("backup.prefix", raw.prefix, d.prefix);
   return {
     endpoint,
     region: optionalString("backup.region", raw.region, d.region),

@@ -12,6 +12,12 @@ import { parse as parseYaml } from "yaml";
 type Pulumi = typeof import("@pulumi/pulumi");
 export type Props = Record<string, any>;
 
+/** The type token of every `pulumi.dynamic.Resource`. */
+export const DYNAMIC_TYPE = "pulumi-nodejs:dynamic:Resource";
+/** How Pulumi marks a secret on the wire: `{[SECRET_SIG]: SECRET_VALUE, value}`. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+export const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
 export interface CapturedResource {
   readonly type: string;
   readonly name: string;

@@ -7,6 +7,7 @@
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import * as readline from "readline";
+import { DYNAMIC_TYPE, SECRET_SIG, SECRET_VALUE } from "./program";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const grpc = require("@grpc/grpc-js");
@@ -14,11 +15,8 @@ const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
 const provproto = require("@pulumi/pulumi/proto/provider_pb");
 const structproto = require("google-protobuf/google/protobuf/struct_pb");
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 const HOST_SCRIPT = path.join(PROJECT_ROOT, "node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js");
-const DYNAMIC_TYPE = "pulumi-nodejs:dynamic:Resource";
 
 export type Props = Record<string, unknown>;
 export type DiffChanges = "none" | "some" | "unknown";

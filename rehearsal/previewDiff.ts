@@ -4,10 +4,8 @@
  * Pure: the replace decision of dynamic resources comes from their provider (through the host), the
  * one of docker resources from the docker provider's schema, given here as data.
  */
+import { DYNAMIC_TYPE, SECRET_SIG } from "../local/program";
 import type { StackResource } from "./program";
-
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-import { DYNAMIC_TYPE } from "./programChild";
 
 /** Properties the docker provider marks ForceNew, for the properties this program sets. "*" = any. */
 export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {

@@ -10,9 +10,7 @@
  * rehearsal runs this script in a process of its own.
  */
 import * as path from "path";
-import type { CapturedResource, Props } from "../local/program";
-
-export const DYNAMIC_TYPE = "pulumi-nodejs:dynamic:Resource";
+import { CapturedResource, DYNAMIC_TYPE, Props } from "../local/program";
 
 export interface ProgramRequest {
   readonly stack: string;

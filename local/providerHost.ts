@@ -88,6 +88,16 @@ export async function startProviderHost(opts: StartOptions = {}): Promise<Provid
       ),
     );
   const struct = (p: Props) => structproto.Struct.fromJavaScript(stripSecrets(p));
+  /** A request for resource `name` with the fields its method takes. */
+  const request = (Type: any, name: string, fields: { id?: string; olds?: Props; news?: Props; properties?: Props }) => {
+    const req = new Type();
+    req.setUrn(urn(name));
+    if (fields.id !== undefined) req.setId(fields.id);
+    if (fields.olds) req.setOlds(struct(fields.olds));
+    if (fields.news) req.setNews(struct(fields.news));
+    if (fields.properties) req.setProperties(struct(fields.properties));
+    return req;
+  };
 
   const configure = new provproto.ConfigureRequest();
   configure.setArgs(structproto.Struct.fromJavaScript({}));
@@ -96,50 +106,29 @@ export async function startProviderHost(opts: StartOptions = {}): Promise<Provid
   return {
     port,
     async check(name, olds, news) {
-      const req = new provproto.CheckRequest();
-      req.setUrn(urn(name));
-      req.setOlds(struct(olds));
-      req.setNews(struct(news));
-      const resp = await call<any>("check", req);
+      const resp = await call<any>("check", request(provproto.CheckRequest, name, { olds, news }));
       return {
         inputs: resp.getInputs().toJavaScript(),
         failures: resp.getFailuresList().map((f: any) => ({ property: f.getProperty(), reason: f.getReason() })),
       };
     },
     async diff(name, id, olds, news) {
-      const req = new provproto.DiffRequest();
-      req.setUrn(urn(name));
-      req.setId(id);
-      req.setOlds(struct(olds));
-      req.setNews(struct(news));
-      const resp = await call<any>("diff", req);
+      const resp = await call<any>("diff", request(provproto.DiffRequest, name, { id, olds, news }));
       const kinds = provproto.DiffResponse.DiffChanges;
       const changes: DiffChanges =
         resp.getChanges() === kinds.DIFF_SOME ? "some" : resp.getChanges() === kinds.DIFF_NONE ? "none" : "unknown";
       return { changes, replaces: resp.getReplacesList(), deleteBeforeReplace: resp.getDeletebeforereplace() };
     },
-    async create(name, props) {
-      const req = new provproto.CreateRequest();
-      req.setUrn(urn(name));
-      req.setProperties(struct(props));
-      const resp = await call<any>("create", req);
+    async create(name, properties) {
+      const resp = await call<any>("create", request(provproto.CreateRequest, name, { properties }));
       return { id: resp.getId(), outs: resp.getProperties().toJavaScript() };
     },
     async update(name, id, olds, news) {
-      const req = new provproto.UpdateRequest();
-      req.setUrn(urn(name));
-      req.setId(id);
-      req.setOlds(struct(olds));
-      req.setNews(struct(news));
-      const resp = await call<any>("update", req);
+      const resp = await call<any>("update", request(provproto.UpdateRequest, name, { id, olds, news }));
       return resp.getProperties().toJavaScript();
     },
-    async delete(name, id, props) {
-      const req = new provproto.DeleteRequest();
-      req.setUrn(urn(name));
-      req.setId(id);
-      req.setProperties(struct(props));
-      await call("delete", req);
+    async delete(name, id, properties) {
+      await call("delete", request(provproto.DeleteRequest, name, { id, properties }));
     },
     output: () => lines.join("\n"),
     stop: async () => {

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { pollUntil } from "../lib/poll";
 import { ProviderHost, startProviderHost, stripSecrets } from "../local/providerHost";
 import { Echo } from "./fixtures/echoProvider";
 
@@ -30,6 +31,9 @@ test("create runs inside the host with secrets unwrapped, and reports provider e
   expect(id).toBe("echo-1");
   expect(outs.text).toBe("hello…");
   expect(outs.tokenHash).toHaveLength(8);
+  // The log line comes on the host's stdout, which may arrive after the gRPC answer: wait for it, bounded.
+  const logged = () => host.output().includes("echo creating hello world");
+  await pollUntil(async () => (logged() ? { done: true, value: undefined } : { done: false, seen: JSON.stringify(host.output()) }), { what: "the provider's log line", deadlineMs: 2000, intervalMs: 10 });
   expect(host.output()).toContain("echo creating hello world");
   await expect(host.create("echo-bad", captured["echo-bad"])).rejects.toThrow("echo refused: by request");
 });

@@ -22,6 +22,8 @@ async function connectRedis(url: string, connectTimeoutMs: number): Promise<Redi
   const client = new IORedis(url, {
     lazyConnect: true,
     connectTimeout: connectTimeoutMs,
+    // connectTimeout ends at the TCP handshake: a server that accepts and never answers would hang every command.
+    commandTimeout: connectTimeoutMs,
     maxRetriesPerRequest: 1,
     retryStrategy: (times: number) => (times > 2 ? null : 200),
   });

@@ -43,6 +43,7 @@ export interface QueuesConfig {
   readonly deadlineMs: number;
   /** Most failed jobs tolerated per queue while the check runs. */
   readonly maxFailed: number;
+  /** Bound on connecting to Redis and on each Redis command. */
   readonly connectTimeoutMs: number;
 }
 

@@ -1,6 +1,7 @@
 /** queues through Pulumi's provider host against a real redis-server with real BullMQ queues and workers. */
 import { Job, Queue, Worker } from "bullmq";
 import IORedis from "ioredis";
+import * as net from "net";
 import { Props } from "../local/program";
 import { LocalRedis, startRedis } from "../local/services/redis";
 import { captureChecks, CheckDriver, startCheckDriver } from "./helpers/checks";
@@ -98,4 +99,20 @@ test("an unreachable or refusing Redis fails with host and port, never the passw
   const wrongPassword = await driver.failure("queues", check(["x"], { redisUrl: `redis://:not-${PASSWORD}@127.0.0.1:${redis.port}` }));
   expect(wrongPassword).toMatch(new RegExp(`^redis at 127\\.0\\.0\\.1:${redis.port}: cannot connect: WRONGPASS`));
   expect(wrongPort + wrongPassword).not.toContain(PASSWORD);
+});
+
+test("a Redis that accepts connections but never answers fails within the connect bound", async () => {
+  const sockets = new Set<net.Socket>();
+  const silent = net.createServer((socket) => void sockets.add(socket));
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const port = (silent.address() as net.AddressInfo).port;
+  try {
+    const started = Date.now();
+    const message = await driver.failure("queues", check(["x"], { redisUrl: `redis://:${PASSWORD}@127.0.0.1:${port}`, connectTimeoutMs: 300 }));
+    expect(message).toBe(`redis at 127.0.0.1:${port}: cannot connect: Command timed out`);
+    expect(Date.now() - started).toBeLessThan(4000);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  }
 });

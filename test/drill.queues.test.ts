@@ -1,6 +1,7 @@
-import { Queue, Worker } from "bullmq";
+import { Worker } from "bullmq";
 import IORedis from "ioredis";
 import { LocalRedis, startRedis } from "../local/services/redis";
+import { redisConnection, withQueue } from "../local/services/worker";
 import { markerKey, pausedQueues, pauseQueues, resumeQueues } from "../drill/queues";
 
 let redis: LocalRedis;
@@ -12,24 +13,15 @@ beforeAll(async () => {
 });
 afterAll(() => redis?.stop());
 
-async function withQueue<T>(name: string, use: (q: Queue) => Promise<T>): Promise<T> {
-  const q = new Queue(name, { connection: { host: "127.0.0.1", port: redis.port, password: "SECRET-redis-pass-q1" } });
-  try {
-    return await use(q);
-  } finally {
-    await q.close();
-  }
-}
-
 test("pauses running queues, leaves an operator's pause alone and reports it, resumes only its own", async () => {
-  await withQueue("ops-manual", (q) => q.pause());
+  await withQueue(redis.url, "ops-manual", (q) => q.pause());
   const paused = await pauseQueues(target, ["outbound", "broadcast", "ops-manual"], "run-1");
   expect(paused).toEqual({ pausedByDrill: ["outbound", "broadcast"], alreadyPaused: ["ops-manual"], leftoverFrom: {} });
   expect(await pausedQueues(target, ["outbound", "broadcast", "ops-manual"])).toEqual(["outbound", "broadcast", "ops-manual"]);
 
   expect(await resumeQueues(target, paused.pausedByDrill)).toEqual(["outbound", "broadcast"]);
   expect(await pausedQueues(target, ["outbound", "broadcast", "ops-manual"])).toEqual(["ops-manual"]);
-  await withQueue("ops-manual", (q) => q.resume());
+  await withQueue(redis.url, "ops-manual", (q) => q.resume());
 });
 
 test("a queue left paused by a drill that was killed is taken over and resumed by the next drill", async () => {
@@ -50,11 +42,10 @@ test("a queue left paused by a drill that was killed is taken over and resumed b
 
 test("jobs added while paused wait, and after resume each is processed exactly once", async () => {
   await pauseQueues(target, ["jobs"], "run-3");
-  const connection = { host: "127.0.0.1", port: redis.port, password: "SECRET-redis-pass-q1", maxRetriesPerRequest: null };
   const seen: string[] = [];
-  const worker = new Worker("jobs", async (job) => void seen.push(job.data.n), { connection, concurrency: 4 });
+  const worker = new Worker("jobs", async (job) => void seen.push(job.data.n), { connection: redisConnection(redis.url), concurrency: 4 });
   try {
-    await withQueue("jobs", async (q) => {
+    await withQueue(redis.url, "jobs", async (q) => {
       await q.addBulk(Array.from({ length: 20 }, (_, i) => ({ name: "send", data: { n: `m${i}` } })));
       await new Promise((r) => setTimeout(r, 300));
       expect(seen).toEqual([]);

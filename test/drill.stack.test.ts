@@ -1,7 +1,8 @@
-import { Queue, Worker } from "bullmq";
+import { Worker } from "bullmq";
 import * as fs from "fs";
 import { ProviderHost } from "../local/providerHost";
 import { pausedQueues } from "../drill/queues";
+import { redisConnection, withQueue } from "../local/services/worker";
 import { plainText, runStack, TEST_SECRETS } from "./helpers/program";
 import { CHAT_ID, DrillRun, DrillWorld, drillConfig, QUEUES, relogin, SESSIONS, startDrillWorld, startProviderHost, upDrill, WEBHOOK_SECRET_PATH } from "./helpers/drillStack";
 
@@ -42,16 +43,15 @@ test("preview names the sessions from the gateway's list, in the runbook's order
 });
 
 test("a clean drill: queues paused, each QR shown and scanned, queues resumed, jobs sent during the drill processed once, test message seen; no diff afterwards", async () => {
-  await withQueue("broadcast", (q) => q.pause()); // an operator's pause: must survive the drill
+  await withQueue(world.redis.url, "broadcast", (q) => q.pause()); // an operator's pause: must survive the drill
   // sales-1's scan takes 1.5 s: the window in which jobs are added to the paused queue.
   world.gateway.setFor("sales-1", { scanAfterMs: 1500 });
   const processed: string[] = [];
-  const connection = { host: "127.0.0.1", port: world.redis.port, password: "SECRET-redis-pass-d7e1", maxRetriesPerRequest: null };
-  const worker = new Worker("outbound", async (job) => void processed.push(job.data.n), { connection });
+  const worker = new Worker("outbound", async (job) => void processed.push(job.data.n), { connection: redisConnection(world.redis.url) });
   let processedWhilePaused = -1;
   const addDuringDrill = (async () => {
     await waitFor(() => world.gateway.logLines.some((l) => l.includes("session sales-1: QR generated")), 30000);
-    await withQueue("outbound", (q) => q.addBulk(Array.from({ length: 10 }, (_, i) => ({ name: "send", data: { n: `m${i}` } }))));
+    await withQueue(world.redis.url, "outbound", (q) => q.addBulk(Array.from({ length: 10 }, (_, i) => ({ name: "send", data: { n: `m${i}` } }))));
     await new Promise((r) => setTimeout(r, 300));
     processedWhilePaused = processed.length;
   })();
@@ -97,7 +97,7 @@ test("a clean drill: queues paused, each QR shown and scanned, queues resumed, j
   } finally {
     world.gateway.setFor("sales-1", {});
     await worker.close();
-    await withQueue("broadcast", (q) => q.resume());
+    await withQueue(world.redis.url, "broadcast", (q) => q.resume());
   }
 });
 
@@ -202,7 +202,7 @@ test("a dropped WebSocket is a lost connection, not a missing QR", async () => {
 
 test("SIGTERM to the process running the drill resumes the queues it paused, and only those", async () => {
   world.gateway.set({ scanAfterMs: null });
-  await withQueue("broadcast", (q) => q.pause());
+  await withQueue(world.redis.url, "broadcast", (q) => q.pause());
   const own = await startProviderHost({ stack: "drill" });
   try {
     const drill = upDrill(own, drillConfig(world, runId(), { sessions: ["interrupted"], openTimeoutMs: 10000 }), world.secrets);
@@ -215,18 +215,9 @@ test("SIGTERM to the process running the drill resumes the queues it paused, and
     expect(steps.find((s) => s.name === relogin("interrupted"))!.error).toBeDefined();
   } finally {
     await own.stop();
-    await withQueue("broadcast", (q) => q.resume());
+    await withQueue(world.redis.url, "broadcast", (q) => q.resume());
   }
 });
-
-async function withQueue<T>(name: string, use: (q: Queue) => Promise<T>): Promise<T> {
-  const q = new Queue(name, { connection: { host: "127.0.0.1", port: world.redis.port, password: "SECRET-redis-pass-d7e1" } });
-  try {
-    return await use(q);
-  } finally {
-    await q.close();
-  }
-}
 
 async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -53,14 +53,19 @@ export async function startWorker(opts: LocalWorkerOptions): Promise<LocalWorker
   };
 }
 
+/** A BullMQ queue of that Redis for the length of `use`, closed whatever happens. */
+export async function withQueue<T>(redisUrl: string, name: string, use: (queue: Queue) => Promise<T>): Promise<T> {
+  const queue = new Queue(name, { connection: redisConnection(redisUrl) });
+  try {
+    return await use(queue);
+  } finally {
+    await queue.close();
+  }
+}
+
 /** Adds `count` jobs to each queue: the backlog a rollback finds waiting. */
 export async function enqueueBacklog(redisUrl: string, queues: readonly string[], count: number): Promise<void> {
   for (const name of queues) {
-    const queue = new Queue(name, { connection: redisConnection(redisUrl) });
-    try {
-      await queue.addBulk(Array.from({ length: count }, (_v, i) => ({ name: "rehearsal", data: { n: i } })));
-    } finally {
-      await queue.close();
-    }
+    await withQueue(redisUrl, name, (queue) => queue.addBulk(Array.from({ length: count }, (_v, i) => ({ name: "rehearsal", data: { n: i } }))));
   }
 }

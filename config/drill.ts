@@ -103,20 +103,20 @@ export function malaysiaDate(at: Date): string {
 export function parseDrillConfig(value: unknown, now: Date): DrillConfig {
   if (!isObject(value)) throw new ConfigError("drill", "is not set", 'set at least {"queues": [...], "testMessage": {...}} (see docs/drill.md)');
   rejectUnknownKeys("drill", value, KEYS);
-  const ms = (key: string, fallback: number) => optionalNumber(`drill.${key}`, value[key], fallback, { min: 1, integer: true });
+  const positive = (key: string, fallback: number) => optionalNumber(`drill.${key}`, value[key], fallback, { min: 1, integer: true });
   return {
     gatewayUrl: url("drill.gatewayUrl", value.gatewayUrl, DRILL_DEFAULTS.gatewayUrl, "http"),
     gatewayWsUrl: url("drill.gatewayWsUrl", value.gatewayWsUrl, DRILL_DEFAULTS.gatewayWsUrl, "ws"),
     sessions: value.sessions === undefined ? undefined : nameList("drill.sessions", value.sessions, "sales-1"),
     queues: nameList("drill.queues", value.queues, "outbound"),
     queuePrefix: optionalString("drill.queuePrefix", value.queuePrefix, DRILL_DEFAULTS.queuePrefix),
-    qrAttempts: optionalNumber("drill.qrAttempts", value.qrAttempts, DRILL_DEFAULTS.qrAttempts, { min: 1, integer: true }),
-    qrTimeoutMs: ms("qrTimeoutMs", DRILL_DEFAULTS.qrTimeoutMs),
-    openTimeoutMs: ms("openTimeoutMs", DRILL_DEFAULTS.openTimeoutMs),
-    requestTimeoutMs: ms("requestTimeoutMs", DRILL_DEFAULTS.requestTimeoutMs),
-    logLines: optionalNumber("drill.logLines", value.logLines, DRILL_DEFAULTS.logLines, { min: 1, integer: true }),
+    qrAttempts: positive("qrAttempts", DRILL_DEFAULTS.qrAttempts),
+    qrTimeoutMs: positive("qrTimeoutMs", DRILL_DEFAULTS.qrTimeoutMs),
+    openTimeoutMs: positive("openTimeoutMs", DRILL_DEFAULTS.openTimeoutMs),
+    requestTimeoutMs: positive("requestTimeoutMs", DRILL_DEFAULTS.requestTimeoutMs),
+    logLines: positive("logLines", DRILL_DEFAULTS.logLines),
     testMessage: parseTestMessage(value.testMessage),
     reportsDir: optionalString("drill.reportsDir", value.reportsDir, DRILL_DEFAULTS.reportsDir),
-    runId: value.runId === undefined ? malaysiaDate(now) : optionalString("drill.runId", typeof value.runId === "number" ? String(value.runId) : value.runId, malaysiaDate(now)),
+    runId: optionalString("drill.runId", typeof value.runId === "number" ? String(value.runId) : value.runId, malaysiaDate(now)),
   };
 }

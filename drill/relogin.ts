@@ -4,6 +4,7 @@
  * attempt ends in one named result so an expired QR (nobody scanned in time) is never confused with a
  * lost connection (gateway or network trouble). Never throws: the drill must reach its resume step.
  */
+import type { DrillConfig } from "../config/drill";
 import { connectSession, EventStream, GatewayCallOptions, openEventStream } from "../lib/gateway";
 import { describeEvent, GatewayEvent } from "../lib/gatewayEvents";
 
@@ -18,15 +19,7 @@ export interface AttemptReport {
   readonly ms: number;
 }
 
-export interface ReloginSettings {
-  readonly gatewayUrl: string;
-  readonly gatewayWsUrl: string;
-  /** QR steps before giving up (runbook: 3). */
-  readonly qrAttempts: number;
-  readonly qrTimeoutMs: number;
-  readonly openTimeoutMs: number;
-  readonly requestTimeoutMs: number;
-}
+export type ReloginSettings = Pick<DrillConfig, "gatewayUrl" | "gatewayWsUrl" | "qrAttempts" | "qrTimeoutMs" | "openTimeoutMs" | "requestTimeoutMs">;
 
 export interface ReloginReport {
   readonly session: string;

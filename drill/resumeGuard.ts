@@ -38,7 +38,3 @@ export function disarmResumeGuard(): void {
   for (const [signal, handler] of guard.handlers) process.removeListener(signal, handler);
   delete (globalThis as any)[GUARD];
 }
-
-export function resumeGuardArmed(): boolean {
-  return (globalThis as any)[GUARD] !== undefined;
-}

@@ -9,6 +9,9 @@ export interface RunOptions {
   /** Streamed into the command's stdin (and its errors reported as this command's). */
   readonly stdin?: Readable;
   readonly onStderrLine?: (line: string) => void;
+  /** Run as this OS user (root starting a server that refuses to run as root). */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 /** The lines worth showing from a failed tool's stderr: its errors, else its last lines. */
@@ -21,7 +24,12 @@ export function errorLines(stderr: string): string {
 export function runCommand(cmd: CommandLine, opts: RunOptions): Promise<string> {
   const { spawn } = require("child_process");
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd.command, cmd.args, { env: { ...process.env, ...cmd.env }, stdio: [opts.stdin ? "pipe" : "ignore", "pipe", "pipe"] });
+    const child = spawn(cmd.command, cmd.args, {
+      env: { ...process.env, ...cmd.env },
+      stdio: [opts.stdin ? "pipe" : "ignore", "pipe", "pipe"],
+      uid: opts.uid,
+      gid: opts.gid,
+    });
     let stdout = "";
     let stderr = "";
     let partial = "";

@@ -4,12 +4,12 @@
  * as root, so when we are root every server-side step runs as the `postgres` OS user on a dir it owns.
  * The tests' and the rehearsal's Postgres (local/services/postgres.ts) is this same code.
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { freePort } from "../lib/net";
 import { settingsArgs } from "./commands";
+import { runCommand } from "./exec";
 import { waitForServer } from "./target";
 
 export interface LocalClusterSpec {
@@ -57,16 +57,11 @@ function serverUser(): RunAs {
   return ids;
 }
 
-function run(bin: string, args: readonly string[], as: RunAs, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { ...as, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
-    child.once("error", (err) => reject(new Error(`${what}: cannot run ${bin}: ${err.message}`)));
-    child.once("exit", (code, signal) =>
-      code === 0 ? resolve() : reject(new Error(`${what} failed (${signal ?? `exit ${code}`}): ${stderr.trim()}`)),
-    );
-  });
+/** Beyond pg_ctl's own `-t` wait, so that pg_ctl, not our kill, reports a server that does not start or stop. */
+const PG_CTL_GRACE_MS = 5000;
+
+async function run(bin: string, args: readonly string[], as: RunAs, what: string, timeoutMs: number): Promise<void> {
+  await runCommand({ command: bin, args }, { what, timeoutMs, ...as });
 }
 
 function makePrivateDir(as: RunAs): string {
@@ -91,11 +86,11 @@ export async function startLocalCluster(spec: LocalClusterSpec): Promise<LocalCl
   try {
     const pwfile = path.join(baseDir, "pwfile");
     writePrivateFile(pwfile, `${spec.password}\n`, as);
-    await run(path.join(spec.binDir, "initdb"), ["-D", dataDir, "-U", "postgres", "-A", "scram-sha-256", `--pwfile=${pwfile}`, "-E", "UTF8", "--no-sync"], as, "initdb");
+    await run(path.join(spec.binDir, "initdb"), ["-D", dataDir, "-U", "postgres", "-A", "scram-sha-256", `--pwfile=${pwfile}`, "-E", "UTF8", "--no-sync"], as, "initdb", spec.startTimeoutMs);
     fs.rmSync(pwfile);
     const settings = { listen_addresses: "127.0.0.1", port: String(port), unix_socket_directories: baseDir, "spec1.instance_id": spec.instanceId, ...spec.settings };
     const timeoutS = String(Math.max(1, Math.ceil(spec.startTimeoutMs / 1000)));
-    await run(path.join(spec.binDir, "pg_ctl"), ["-D", dataDir, "-l", logFile, "-w", "-t", timeoutS, "-o", settingsArgs(settings).join(" "), "start"], as, `pg_ctl start on 127.0.0.1:${port}`);
+    await run(path.join(spec.binDir, "pg_ctl"), ["-D", dataDir, "-l", logFile, "-w", "-t", timeoutS, "-o", settingsArgs(settings).join(" "), "start"], as, `pg_ctl start on 127.0.0.1:${port}`, Number(timeoutS) * 1000 + PG_CTL_GRACE_MS);
     await waitForServer({ ...cluster, password: spec.password, instanceId: spec.instanceId }, spec.startTimeoutMs);
     return cluster;
   } catch (err) {
@@ -107,7 +102,7 @@ export async function startLocalCluster(spec: LocalClusterSpec): Promise<LocalCl
 /** Stops the server (fast shutdown) and removes its private dir. Safe to call on a half-started or gone cluster. */
 export async function stopLocalCluster(cluster: Pick<LocalCluster, "baseDir" | "dataDir">, binDir: string): Promise<void> {
   if (fs.existsSync(path.join(cluster.dataDir, "postmaster.pid"))) {
-    await run(path.join(binDir, "pg_ctl"), ["-D", cluster.dataDir, "-m", "fast", "-w", "-t", "30", "stop"], serverUser(), "pg_ctl stop");
+    await run(path.join(binDir, "pg_ctl"), ["-D", cluster.dataDir, "-m", "fast", "-w", "-t", "30", "stop"], serverUser(), "pg_ctl stop", 30000 + PG_CTL_GRACE_MS);
   }
   fs.rmSync(cluster.baseDir, { recursive: true, force: true });
 }

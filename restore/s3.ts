@@ -59,10 +59,14 @@ export function describeS3Error(err: unknown, loc: S3Location, action: string): 
   return new Error(`${action}: ${message}`);
 }
 
-async function send<T>(loc: S3Location, creds: S3Credentials, command: unknown, action: string): Promise<T> {
+/**
+ * One request, its answer read by `read` before the client is destroyed: destroying it cuts the body
+ * of an answer still arriving.
+ */
+async function send<T>(loc: S3Location, creds: S3Credentials, command: unknown, action: string, read: (out: any) => Promise<T>): Promise<T> {
   const s3 = client(loc, creds);
   try {
-    return (await s3.send(command as never)) as T;
+    return await read(await s3.send(command as never));
   } catch (err) {
     throw describeS3Error(err, loc, action);
   } finally {
@@ -76,7 +80,7 @@ export async function listAll(loc: S3Location, creds: S3Credentials): Promise<Li
   const objects: ListedObject[] = [];
   let token: string | undefined;
   do {
-    const page = await send<any>(loc, creds, new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: loc.prefix, ContinuationToken: token }), `listing ${objectUrl(loc, loc.prefix)}`);
+    const page = await send<any>(loc, creds, new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: loc.prefix, ContinuationToken: token }), `listing ${objectUrl(loc, loc.prefix)}`, async (out) => out);
     for (const o of page.Contents ?? []) {
       objects.push({ key: o.Key, size: Number(o.Size ?? 0), lastModified: new Date(o.LastModified).getTime(), etag: o.ETag });
     }
@@ -86,16 +90,19 @@ export async function listAll(loc: S3Location, creds: S3Credentials): Promise<Li
 }
 
 /** The first `length` bytes of an object (a ranged GET: a preview never downloads a dump). */
-export async function readHead(loc: S3Location, creds: S3Credentials, key: string, length: number): Promise<Buffer> {
-  const { GetObjectCommand } = require("@aws-sdk/client-s3");
-  const out = await send<any>(loc, creds, new GetObjectCommand({ Bucket: loc.bucket, Key: key, Range: `bytes=0-${length - 1}` }), `reading the first bytes of ${objectUrl(loc, key)}`);
-  return Buffer.from(await out.Body.transformToByteArray());
+export function readHead(loc: S3Location, creds: S3Credentials, key: string, length: number): Promise<Buffer> {
+  return readRange(loc, creds, key, length, `reading the first bytes of ${objectUrl(loc, key)}`);
 }
 
+/** A small object's text, e.g. a checksum sidecar (its first 4 KiB). */
 export async function readText(loc: S3Location, creds: S3Credentials, key: string): Promise<string> {
+  return (await readRange(loc, creds, key, 4096, `reading ${objectUrl(loc, key)}`)).toString("utf8");
+}
+
+function readRange(loc: S3Location, creds: S3Credentials, key: string, length: number, action: string): Promise<Buffer> {
   const { GetObjectCommand } = require("@aws-sdk/client-s3");
-  const out = await send<any>(loc, creds, new GetObjectCommand({ Bucket: loc.bucket, Key: key, Range: "bytes=0-4095" }), `reading ${objectUrl(loc, key)}`);
-  return out.Body.transformToString();
+  const command = new GetObjectCommand({ Bucket: loc.bucket, Key: key, Range: `bytes=0-${length - 1}` });
+  return send(loc, creds, command, action, async (out) => Buffer.from(await out.Body.transformToByteArray()));
 }
 
 export interface DownloadResult {

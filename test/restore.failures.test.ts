@@ -4,10 +4,12 @@
  * and nothing else left behind — the downloaded dump is gone, the disposable server still runs.
  */
 import * as fs from "fs";
+import * as http from "http";
+import { AddressInfo } from "net";
 import * as path from "path";
 import { ProviderCallError } from "../local/providerHost";
 import { S3RVER_CREDENTIALS, startS3 } from "../local/services/s3";
-import { downloadTo } from "../restore/s3";
+import { downloadTo, readHead, readText } from "../restore/s3";
 import { ageBackups, putObject, sha256File, uploadNewestBackup } from "../local/fixtures/backups";
 import {
   BUCKET, CapturedRestore, captureRestoreStack, createServer, leftovers, queryServer, RESTORE_RESOURCE, RestoreWorld, Server, startRestoreWorld, withTarget,
@@ -167,4 +169,22 @@ test("the dump is streamed into a file only its owner can read, hashed on the wa
   expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   expect(result).toEqual({ bytes: fs.statSync(world.dumps.custom).size, sha256: await sha256File(world.dumps.custom) });
   expect(seen[seen.length - 1]).toBe(result.bytes);
+});
+
+test("the first bytes and the checksum sidecar are read whole from an object store whose body arrives late", async () => {
+  // Headers first, the rest of the body 200 ms later: a client destroyed on the headers would cut it.
+  const slow = http.createServer((_req, res) => {
+    res.writeHead(206, { "content-type": "application/octet-stream", "content-length": "10", "content-range": "bytes 0-9/100" });
+    res.write("PGDMP");
+    setTimeout(() => res.end("12345"), 200);
+  });
+  await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+  try {
+    const loc = { endpoint: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`, region: "us-east-1", bucket: BUCKET, prefix: "ok/", timeoutMs: 5000 };
+    expect((await readHead(loc, S3RVER_CREDENTIALS, "ok/x.dump", 10)).toString()).toBe("PGDMP12345");
+    expect(await readText(loc, S3RVER_CREDENTIALS, "ok/x.dump.sha256")).toBe("PGDMP12345");
+  } finally {
+    slow.closeAllConnections();
+    await new Promise((resolve) => slow.close(resolve));
+  }
 });

@@ -283,22 +283,19 @@ class Gateway implements StandinGateway {
     const qr = `2@standin-${sessionId}-${attempt}-${Date.now()},ref,key`;
     this.log(`session ${sessionId}: QR generated`);
     this.broadcast(f.flatEvents ? { type: "qr", sessionId, qr } : { event: "connection.update", sessionId, qr });
-    if (f.scanAfterMs !== null) {
-      this.later(f.scanAfterMs, () => {
-        if (this.sessions.get(sessionId) !== "connecting") return;
-        this.sessions.set(sessionId, "open");
-        this.log(`session ${sessionId}: QR scanned, connection open`);
-        this.emitStatus(sessionId, "open");
-      });
-    }
-    if (f.qrExpiresAfterMs !== null) {
-      this.later(f.qrExpiresAfterMs, () => {
-        if (this.sessions.get(sessionId) !== "connecting") return;
-        this.sessions.set(sessionId, "close");
-        this.log(`session ${sessionId}: QR refs attempts ended`);
-        this.emitStatus(sessionId, "close", { statusCode: 408, message: "QR refs attempts ended" });
-      });
-    }
+    this.settleLater(sessionId, f.scanAfterMs, "open", "QR scanned, connection open");
+    this.settleLater(sessionId, f.qrExpiresAfterMs, "close", "QR refs attempts ended", { statusCode: 408, message: "QR refs attempts ended" });
+  }
+
+  /** After `ms` (null = never), a session still waiting on its QR turns `status`: the device scanned it, or it expired. */
+  private settleLater(sessionId: string, ms: number | null, status: SessionStatus, logText: string, error?: { statusCode: number; message: string }): void {
+    if (ms === null) return;
+    this.later(ms, () => {
+      if (this.sessions.get(sessionId) !== "connecting") return;
+      this.sessions.set(sessionId, status);
+      this.log(`session ${sessionId}: ${logText}`);
+      this.emitStatus(sessionId, status, error);
+    });
   }
 
   private emitStatus(sessionId: string, status: SessionStatus, error?: { statusCode: number; message: string }): void {

@@ -1,5 +1,6 @@
 import { Worker } from "bullmq";
 import IORedis from "ioredis";
+import * as net from "net";
 import { LocalRedis, startRedis } from "../local/services/redis";
 import { redisConnection, withQueue } from "../local/services/worker";
 import { markerKey, pausedQueues, pauseQueues, resumeQueues } from "../drill/queues";
@@ -66,4 +67,19 @@ test("an unreachable Redis fails the pause within its bound, naming the problem"
   const started = Date.now();
   await expect(pauseQueues({ ...target, redisUrl: "redis://127.0.0.1:1" }, ["outbound"], "run-4")).rejects.toThrow("Redis 127.0.0.1:1 unreachable: ECONNREFUSED");
   expect(Date.now() - started).toBeLessThan(3000);
+});
+
+test("a Redis that accepts the connection but never answers fails the pause within its bound", async () => {
+  const sockets = new Set<net.Socket>();
+  const silent = net.createServer((socket) => void sockets.add(socket));
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const { port } = silent.address() as net.AddressInfo;
+  const started = Date.now();
+  try {
+    await expect(pauseQueues({ ...target, redisUrl: `redis://127.0.0.1:${port}`, timeoutMs: 500 }, ["outbound"], "run-5")).rejects.toThrow(`Redis 127.0.0.1:${port} unreachable: Command timed out`);
+    expect(Date.now() - started).toBeLessThan(3000);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  }
 });

@@ -10,6 +10,8 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 
 type Pulumi = typeof import("@pulumi/pulumi");
+type MockResourceArgs = import("@pulumi/pulumi/runtime").MockResourceArgs;
+type MockResourceResult = import("@pulumi/pulumi/runtime").MockResourceResult;
 export type Props = Record<string, any>;
 
 /** The type token of every `pulumi.dynamic.Resource`. */
@@ -41,6 +43,11 @@ export interface RunOptions {
   /** Secret config values by key without namespace: set as `pulumi config set --secret` would. */
   readonly secrets?: Record<string, string>;
   readonly preview?: boolean;
+  /**
+   * Answers each dynamic resource instead of the mock (which has recorded it and is passed as `mocked`):
+   * the rehearsal and the drill tests have the provider host create it, as the engine would.
+   */
+  readonly dynamic?: (args: MockResourceArgs, mocked: MockResourceResult) => Promise<MockResourceResult>;
 }
 
 /** A committed stack file's config, e.g. `Pulumi.prod.yaml`, by namespace: `{spec1: {role: …}, rehearsal: {…}}`. */
@@ -78,7 +85,7 @@ export async function runProgram(pulumi: Pulumi, load: () => Promise<Props>, opt
         const id = `${args.name}-id`;
         const state = mockState(args.type, args.name, args.inputs);
         resources.push({ type: args.type, name: args.name, inputs: args.inputs, id, state });
-        return { id, state };
+        return opts.dynamic && args.type === DYNAMIC_TYPE ? opts.dynamic(args, { id, state }) : { id, state };
       },
       call: (args) => args.inputs,
     },

@@ -10,7 +10,7 @@
  * rehearsal runs this script in a process of its own.
  */
 import * as path from "path";
-import { CapturedResource, DYNAMIC_TYPE, Props } from "../local/program";
+import type { CapturedResource, Props } from "../local/program";
 
 export interface ProgramRequest {
   readonly stack: string;
@@ -33,7 +33,6 @@ export type FromChild = { kind: "register"; seq: number; name: string; inputs: P
 
 const ROOT = path.resolve(__dirname, "..");
 type Pulumi = typeof import("@pulumi/pulumi");
-type Mocks = import("@pulumi/pulumi/runtime").Mocks;
 type NewResource = (args: import("@pulumi/pulumi/runtime").MockResourceArgs) => Promise<{ id: string | undefined; state: Props }>;
 
 /**
@@ -52,20 +51,8 @@ function freshRuntime(): Pulumi {
 async function runStack(request: ProgramRequest): Promise<CapturedStack> {
   const pulumi = freshRuntime();
   const { runProgram } = require("../local/program") as typeof import("../local/program");
-  const runtime = pulumi.runtime as { setMocks: typeof pulumi.runtime.setMocks };
-  const setMocks = runtime.setMocks;
-  // runProgram's mocks record every resource and answer it with its inputs; a dynamic one is answered by the engine instead.
-  const answer = (mocks: Mocks): NewResource => async (args) => {
-    const recorded = await mocks.newResource(args);
-    return args.type === DYNAMIC_TYPE ? viaParent(args) : recorded;
-  };
-  runtime.setMocks = (mocks, ...rest) => setMocks({ ...mocks, newResource: answer(mocks) }, ...rest);
-  try {
-    const run = await runProgram(pulumi, async () => require(path.join(ROOT, "index")), { ...request, preview: false });
-    return { stack: request.stack, resources: run.resources, outputs: run.outputs };
-  } finally {
-    runtime.setMocks = setMocks;
-  }
+  const run = await runProgram(pulumi, async () => require(path.join(ROOT, "index")), { ...request, preview: false, dynamic: viaParent });
+  return { stack: request.stack, resources: run.resources, outputs: run.outputs };
 }
 
 const pending = new Map<number, (reply: Extract<ToChild, { kind: "registered" }>) => void>();

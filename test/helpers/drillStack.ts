@@ -96,14 +96,12 @@ export async function upDrill(host: ProviderHost, config: Props, secrets: Record
   await jest.isolateModulesAsync(async () => {
     // require, not import(): jest isolates CommonJS modules only.
     const pulumi = require("@pulumi/pulumi");
-    const setMocks = pulumi.runtime.setMocks;
-    pulumi.runtime.setMocks = (mocks: { newResource: (a: any) => any }, ...rest: unknown[]) =>
-      setMocks({ ...mocks, newResource: (a: any) => runStep(host, a, mocks.newResource(a), steps) }, ...rest);
-    try {
-      program = await runProgram(pulumi, async () => require("../../index"), { stack: "drill", config: { ...readStackConfig("drill"), ...config }, secrets });
-    } finally {
-      pulumi.runtime.setMocks = setMocks;
-    }
+    program = await runProgram(pulumi, async () => require("../../index"), {
+      stack: "drill",
+      config: { ...readStackConfig("drill"), ...config },
+      secrets,
+      dynamic: (a, mocked) => runStep(host, a, mocked, steps),
+    });
   });
   return {
     program,
@@ -116,8 +114,7 @@ export async function upDrill(host: ProviderHost, config: Props, secrets: Record
   };
 }
 
-async function runStep(host: ProviderHost, a: { type: string; name: string; inputs: Props }, mocked: { id: string; state: Props }, steps: StepRecord[]) {
-  if (a.type !== "pulumi-nodejs:dynamic:Resource") return mocked;
+async function runStep(host: ProviderHost, a: { name: string; inputs: Props }, mocked: { id: string | undefined; state: Props }, steps: StepRecord[]) {
   // As in the engine, a failed step stops every later one: nothing else is created.
   if (steps.some((s) => s.error)) {
     steps.push({ name: a.name, inputs: a.inputs, error: "not run: an earlier step failed" });

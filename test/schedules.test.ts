@@ -87,6 +87,7 @@ test("a change to any stack file gets pulumi preview --diff", () => {
   expect(wf.on.pull_request.paths).toEqual(["Pulumi.*.yaml"]);
   expect(wf.on.push.paths).toEqual(["Pulumi.*.yaml"]);
   expect(wf.jobs.preview.steps.map((s: { run?: string }) => s.run ?? "").join("\n")).toContain('pulumi preview --diff --stack "$stack"');
+  expect(wf.jobs.preview.steps.map((s: { run?: string }) => s.run ?? "").join("\n")).toContain("rehearsal-*) echo");
 });
 
 test("the drill workflow runs every step again with a fresh runId, set as a path inside spec1:drill", () => {

@@ -195,7 +195,7 @@ async function restore(spec: RestoreSpec, tools: RestoreTools, detection: Detect
   if (type === "custom" || type === "tar" || type === "directory") {
     checkArchiveReadable(progress.archiveVersion, await tools.pgRestoreVersion());
   }
-  await recreateDatabase(spec.target, spec.database);
+  await recreateDatabase(spec.target, spec.database, spec.timeoutMs);
   const jobs = spec.jobs === 0 ? os.cpus().length : spec.jobs;
   if (type === "gzip-plain") {
     log(`restoring: gunzip | psql into ${spec.database}`);
@@ -229,8 +229,9 @@ function gunzipped(file: string): Readable {
   return fs.createReadStream(file).on("error", (err) => gunzip.destroy(err)).pipe(gunzip);
 }
 
-async function recreateDatabase(target: TargetServer, database: string): Promise<void> {
-  const client = maintenanceClient(target, 10000);
+async function recreateDatabase(target: TargetServer, database: string, timeoutMs: number): Promise<void> {
+  // Dropping a large database kept from an earlier failed run takes a while: the restore's own bound.
+  const client = maintenanceClient(target, 10000, timeoutMs);
   await client.connect();
   try {
     // Only ever on the verified disposable server: a kept database from an earlier failed run is replaced.

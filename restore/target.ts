@@ -23,14 +23,20 @@ const LOOPBACK = ["127.0.0.1", "localhost", "::1"];
 
 type Credentials = Pick<TargetServer, "host" | "port" | "user" | "password">;
 
-/** A client on the server's `postgres` database, for its own settings and for creating the restore's database. */
-export function maintenanceClient(t: Credentials, connectTimeoutMs: number) {
+/**
+ * A client on the server's `postgres` database, for its own settings and for creating the restore's
+ * database. The connect bound ends once the server is ready: each query has its own.
+ */
+export function maintenanceClient(t: Credentials, connectTimeoutMs: number, queryTimeoutMs: number) {
   const { Client } = require("pg") as typeof import("pg");
-  return new Client({ host: t.host, port: t.port, user: t.user, password: t.password, database: "postgres", connectionTimeoutMillis: connectTimeoutMs });
+  return new Client({
+    host: t.host, port: t.port, user: t.user, password: t.password, database: "postgres",
+    connectionTimeoutMillis: connectTimeoutMs, query_timeout: queryTimeoutMs,
+  });
 }
 
 async function readInstanceId(t: Credentials, timeoutMs: number): Promise<string | null> {
-  const client = maintenanceClient(t, timeoutMs);
+  const client = maintenanceClient(t, timeoutMs, timeoutMs);
   try {
     await client.connect();
     const { rows } = await client.query("SELECT current_setting('spec1.instance_id', true) AS id");

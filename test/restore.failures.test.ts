@@ -5,11 +5,12 @@
  */
 import * as fs from "fs";
 import * as http from "http";
-import { AddressInfo } from "net";
+import * as net from "net";
 import * as path from "path";
 import { ProviderCallError } from "../local/providerHost";
 import { S3RVER_CREDENTIALS, startS3 } from "../local/services/s3";
 import { downloadTo, readHead, readText } from "../restore/s3";
+import { waitForServer } from "../restore/target";
 import { ageBackups, putObject, sha256File, uploadNewestBackup } from "../local/fixtures/backups";
 import {
   BUCKET, CapturedRestore, captureRestoreStack, createServer, leftovers, queryServer, RESTORE_RESOURCE, RestoreWorld, Server, startRestoreWorld, withTarget,
@@ -180,11 +181,31 @@ test("the first bytes and the checksum sidecar are read whole from an object sto
   });
   await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
   try {
-    const loc = { endpoint: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`, region: "us-east-1", bucket: BUCKET, prefix: "ok/", timeoutMs: 5000 };
+    const loc = { endpoint: `http://127.0.0.1:${(slow.address() as net.AddressInfo).port}`, region: "us-east-1", bucket: BUCKET, prefix: "ok/", timeoutMs: 5000 };
     expect((await readHead(loc, S3RVER_CREDENTIALS, "ok/x.dump", 10)).toString()).toBe("PGDMP12345");
     expect(await readText(loc, S3RVER_CREDENTIALS, "ok/x.dump.sha256")).toBe("PGDMP12345");
   } finally {
     slow.closeAllConnections();
     await new Promise((resolve) => slow.close(resolve));
+  }
+});
+
+test("a server that takes the connection but never answers a query ends the wait at its deadline", async () => {
+  // Speaks just enough of the protocol to log in (AuthenticationOk, ReadyForQuery), then stays silent.
+  const sockets = new Set<net.Socket>();
+  const silent = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once("data", () => socket.write(Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 0, 0x5a, 0, 0, 0, 5, 0x49])));
+  });
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const port = (silent.address() as net.AddressInfo).port;
+  try {
+    const target = { host: "127.0.0.1", port, user: "postgres", password: "x", instanceId: "spec1-restore-x" };
+    await expect(waitForServer(target, 1500)).rejects.toThrow(
+      new RegExp(`^disposable Postgres on 127\\.0\\.0\\.1:${port} ready: not reached within \\d+s; last seen: Query read timeout$`),
+    );
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
   }
 });

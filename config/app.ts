@@ -1,5 +1,5 @@
 /** The app stack's config: registry, pinned image tags, docker host, per-service env and ports. */
-import { ConfigError, isObject, optionalString, rejectUnknownKeys } from "./errors";
+import { ConfigError, isObject, optionalSection, optionalString, rejectUnknownKeys } from "./errors";
 
 export const SERVICES = ["web", "api", "worker", "baileys"] as const;
 export type Service = (typeof SERVICES)[number];
@@ -84,9 +84,7 @@ export function parseRegistry(value: unknown): string {
 }
 
 function parseRepositories(registry: string, value: unknown): Record<Service, string> {
-  const overrides = value === undefined ? {} : value;
-  if (!isObject(overrides)) throw new ConfigError("imageRepositories", "is not an object", "set e.g. {\"api\": \"registry/app-api\"}");
-  rejectUnknownKeys("imageRepositories", overrides, SERVICES);
+  const overrides = optionalSection("imageRepositories", value, SERVICES, '{"api": "registry/app-api"}');
   return Object.fromEntries(
     SERVICES.map((s) => [s, optionalString(`imageRepositories.${s}`, overrides[s], `${registry}/app-${s}`)]),
   ) as Record<Service, string>;
@@ -105,9 +103,7 @@ function parsePort(key: string, value: unknown): PortMapping {
 
 function parseServiceSettings(service: Service, value: unknown): ServiceSettings {
   const key = `services.${service}`;
-  const raw = value === undefined ? {} : value;
-  if (!isObject(raw)) throw new ConfigError(key, "is not an object", 'set e.g. {"env": {"LOG_LEVEL": "info"}}');
-  rejectUnknownKeys(key, raw, ["env", "ports"]);
+  const raw = optionalSection(key, value, ["env", "ports"], '{"env": {"LOG_LEVEL": "info"}}');
   const env = raw.env === undefined ? {} : raw.env;
   if (!isObject(env) || Object.values(env).some((v) => typeof v !== "string")) {
     throw new ConfigError(`${key}.env`, "is not an object of strings", 'set e.g. {"LOG_LEVEL": "info"}; secrets go through pulumi config set --secret');
@@ -119,9 +115,7 @@ function parseServiceSettings(service: Service, value: unknown): ServiceSettings
 
 export function parseAppConfig(raw: Record<string, unknown>): AppConfig {
   const registry = parseRegistry(raw.registry);
-  const services = raw.services === undefined ? {} : raw.services;
-  if (!isObject(services)) throw new ConfigError("services", "is not an object", 'set e.g. {"api": {"env": {}}}');
-  rejectUnknownKeys("services", services, SERVICES);
+  const services = optionalSection("services", raw.services, SERVICES, '{"api": {"env": {}}}');
   return {
     registry,
     imageTags: parseImageTags(raw.imageTags),

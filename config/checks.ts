@@ -2,7 +2,7 @@
  * `spec1:checks`: where and how the post-deploy checks look. Every default is written once, in
  * CHECKS_DEFAULTS; a stack file sets only what differs (see Pulumi.staging.yaml).
  */
-import { ConfigError, isObject, oneOf, optionalNumber, optionalString, rejectUnknownKeys } from "./errors";
+import { ConfigError, oneOf, optionalNumber, optionalSection, optionalString } from "./errors";
 
 export interface HttpCheckConfig {
   readonly url: string;
@@ -194,10 +194,7 @@ function parseQr(value: unknown): QrConfig {
 }
 
 function section(key: string, value: unknown, known: readonly string[]): Record<string, unknown> {
-  if (value === undefined) return {};
-  if (!isObject(value)) throw new ConfigError(key, "is not an object", `set e.g. {"${known[0]}": …} or leave it out for the defaults`);
-  rejectUnknownKeys(key, value, known);
-  return value;
+  return optionalSection(key, value, known, `{"${known[0]}": …} or leave it out for the defaults`);
 }
 
 function url(key: string, value: unknown, fallback: string, protocols: readonly string[]): string {

@@ -54,3 +54,11 @@ export function rejectUnknownKeys(key: string, value: Record<string, unknown>, k
     }
   }
 }
+
+/** An optional config object: absent is `{}`; anything else must be an object with only known keys. */
+export function optionalSection(key: string, value: unknown, known: readonly string[], example: string): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (!isObject(value)) throw new ConfigError(key, "is not an object", `set e.g. ${example}`);
+  rejectUnknownKeys(key, value, known);
+  return value;
+}

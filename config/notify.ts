@@ -3,7 +3,7 @@
  * test reports failures, the app stack announces rollbacks. Transport secrets (webhook URL, SMTP
  * credentials) are not here: they are Pulumi secrets, read in config/index.ts.
  */
-import { ConfigError, isObject, optionalBoolean, optionalNumber, optionalString, rejectUnknownKeys } from "./errors";
+import { ConfigError, isObject, optionalBoolean, optionalNumber, optionalSection, optionalString, rejectUnknownKeys } from "./errors";
 
 export const NOTICE_KINDS = ["preNotice", "drillResult", "escalation", "restoreFailure", "rollback"] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
@@ -58,9 +58,7 @@ function parseContacts(value: unknown): Record<string, string> {
 }
 
 function parseRoutes(value: unknown, contacts: Record<string, string>): Record<NoticeKind, string[]> {
-  const raw = value === undefined ? {} : value;
-  if (!isObject(raw)) throw new ConfigError("notify.routes", "is not an object", 'set e.g. {"escalation": ["lead"]}');
-  rejectUnknownKeys("notify.routes", raw, NOTICE_KINDS);
+  const raw = optionalSection("notify.routes", value, NOTICE_KINDS, '{"escalation": ["lead"]}');
   const routes = {} as Record<NoticeKind, string[]>;
   for (const kind of NOTICE_KINDS) {
     const names = raw[kind] ?? NOTIFY_DEFAULTS.routes[kind];
@@ -93,9 +91,7 @@ function parseSmtp(value: unknown): SmtpSettings | undefined {
 }
 
 export function parseNotifyConfig(value: unknown): NotifyConfig {
-  const raw = value === undefined ? {} : value;
-  if (!isObject(raw)) throw new ConfigError("notify", "is not an object", 'set e.g. {"smtp": {"host": "smtp.laptoppro.my"}}');
-  rejectUnknownKeys("notify", raw, ["contacts", "routes", "smtp", "timeoutMs"]);
+  const raw = optionalSection("notify", value, ["contacts", "routes", "smtp", "timeoutMs"], '{"smtp": {"host": "smtp.laptoppro.my"}}');
   const contacts = parseContacts(raw.contacts);
   return {
     contacts,
@@ -139,8 +135,6 @@ function parseTracker(value: unknown): TrackerConfig | undefined {
 }
 
 export function parseRollbackConfig(value: unknown): RollbackConfig {
-  const raw = value === undefined ? {} : value;
-  if (!isObject(raw)) throw new ConfigError("rollback", "is not an object", 'set e.g. {"tracker": {"url": "https://api.github.com/repos/<owner>/<repo>/issues"}}');
-  rejectUnknownKeys("rollback", raw, ["tracker", "reportsDir"]);
+  const raw = optionalSection("rollback", value, ["tracker", "reportsDir"], '{"tracker": {"url": "https://api.github.com/repos/<owner>/<repo>/issues"}}');
   return { tracker: parseTracker(raw.tracker), reportsDir: optionalString("rollback.reportsDir", raw.reportsDir, ROLLBACK_DEFAULTS.reportsDir) };
 }

@@ -1,6 +1,6 @@
 /** The restore stack's config: where backups are, the disposable Postgres, the restore and its smoke SQL. */
 import { DEFAULT_SMOKE_QUERIES, SmokeExpectation, SmokeQuery } from "../restore/smoke";
-import { ConfigError, isObject, oneOf, optionalNumber, optionalString, rejectUnknownKeys } from "./errors";
+import { ConfigError, isObject, oneOf, optionalNumber, optionalSection, optionalString, rejectUnknownKeys } from "./errors";
 
 export const ENGINES = ["docker", "local"] as const;
 export type Engine = (typeof ENGINES)[number];
@@ -54,16 +54,9 @@ export const RESTORE_DEFAULTS = {
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
-function objectOrEmpty(key: string, value: unknown, example: string): Record<string, unknown> {
-  if (value === undefined) return {};
-  if (!isObject(value)) throw new ConfigError(key, "is not an object", `set e.g. ${example}`);
-  return value;
-}
-
 export function parseBackupSource(value: unknown): BackupSource {
   const d = RESTORE_DEFAULTS.backup;
-  const raw = objectOrEmpty("backup", value, '{"endpoint": "http://minio:9000", "bucket": "backups", "prefix": "spec-1/"}');
-  rejectUnknownKeys("backup", raw, ["endpoint", "region", "bucket", "prefix", "maxAgeHours", "timeoutSeconds"]);
+  const raw = optionalSection("backup", value, ["endpoint", "region", "bucket", "prefix", "maxAgeHours", "timeoutSeconds"], '{"endpoint": "http://minio:9000", "bucket": "backups", "prefix": "spec-1/"}');
   const endpoint = raw.endpoint === undefined ? undefined : optionalString("backup.endpoint", raw.endpoint, "http://minio:9000");
   if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
     throw new ConfigError("backup.endpoint", `"${endpoint}" is not an http(s) URL`, "set e.g. http://minio:9000");
@@ -82,8 +75,7 @@ export function parseBackupSource(value: unknown): BackupSource {
 
 export function parseDisposablePostgres(value: unknown): DisposablePostgresConfig {
   const d = RESTORE_DEFAULTS.disposablePostgres;
-  const raw = objectOrEmpty("disposablePostgres", value, '{"engine": "local"}');
-  rejectUnknownKeys("disposablePostgres", raw, ["engine", "port", "image", "binDir", "startTimeoutSeconds"]);
+  const raw = optionalSection("disposablePostgres", value, ["engine", "port", "image", "binDir", "startTimeoutSeconds"], '{"engine": "local"}');
   const engine = oneOf("disposablePostgres.engine", raw.engine, ENGINES, d.engine);
   const port = optionalNumber("disposablePostgres.port", raw.port, engine === "docker" ? d.dockerPort : d.localPort, { integer: true });
   if (port > 65535 || (engine === "docker" && port === 0)) {
@@ -100,8 +92,7 @@ export function parseDisposablePostgres(value: unknown): DisposablePostgresConfi
 
 export function parseRestoreSettings(value: unknown): RestoreSettings {
   const d = RESTORE_DEFAULTS.restore;
-  const raw = objectOrEmpty("restore", value, '{"jobs": 4}');
-  rejectUnknownKeys("restore", raw, ["database", "jobs", "timeoutMinutes", "statementTimeoutSeconds", "reportsDir"]);
+  const raw = optionalSection("restore", value, ["database", "jobs", "timeoutMinutes", "statementTimeoutSeconds", "reportsDir"], '{"jobs": 4}');
   const database = optionalString("restore.database", raw.database, d.database);
   if (!IDENTIFIER.test(database) || database === "postgres" || database.startsWith("template")) {
     throw new ConfigError("restore.database", `"${database}" is not a plain lower-case identifier other than postgres/template*`, `set e.g. ${d.database}`);

@@ -5,6 +5,8 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": "ts-jest" },
   testTimeout: 60000,
+  // A missing snapshot fails instead of being written: test/resources.compat.test.ts guards existing stacks.
+  ci: true,
   // Two cores: most suites wait on real servers, so two workers overlap that waiting.
   maxWorkers: 2,
   reporters: ["default", "<rootDir>/test/helpers/summaryReporter.js"],

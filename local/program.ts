@@ -28,8 +28,23 @@ export interface CapturedResource {
   readonly state: Props;
 }
 
+/** What the engine keys a resource by: its URN (type chain of its parents), and the aliases it declares. */
+export interface Registration {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  /** The parent's URN; empty for a child of the stack. */
+  readonly parent: string;
+  /** Alias specs as registered (name/type/parentUrn/noParent/project/stack, unset fields omitted). */
+  readonly aliases: Props[];
+  /** Inputs as the monitor received them; a dynamic resource's `__provider` included. */
+  readonly inputs: Props;
+}
+
 export interface ProgramRun {
   readonly resources: CapturedResource[];
+  /** Every resource, components included, in registration order, as the engine would key it. */
+  readonly registrations: Registration[];
   /** The stack outputs, resolved (secrets unwrapped). */
   readonly outputs: Props;
   /** The one resource of that name; throws listing the names when there is none. */
@@ -79,6 +94,7 @@ export function mockState(type: string, name: string, inputs: Props): Props {
 
 export async function runProgram(pulumi: Pulumi, load: () => Promise<Props>, opts: RunOptions): Promise<ProgramRun> {
   const resources: CapturedResource[] = [];
+  const registrations: Registration[] = [];
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
@@ -93,6 +109,7 @@ export async function runProgram(pulumi: Pulumi, load: () => Promise<Props>, opt
     opts.stack,
     opts.preview ?? false,
   );
+  recordRegistrations(pulumi, registrations);
   const config: Record<string, string> = {};
   for (const [key, value] of Object.entries(opts.config)) {
     config[`spec1:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
@@ -105,6 +122,7 @@ export async function runProgram(pulumi: Pulumi, load: () => Promise<Props>, opt
   await pulumi.runtime.disconnect();
   return {
     resources,
+    registrations,
     outputs,
     byName(name: string) {
       const found = resources.filter((r) => r.name === name);
@@ -114,6 +132,28 @@ export async function runProgram(pulumi: Pulumi, load: () => Promise<Props>, opt
       return found[0];
     },
   };
+}
+
+/**
+ * The mock monitor answers registrations without telling `newResource` the parent or aliases: wrap its
+ * registerResource to record them, with the URN it computes (mocks.js `MockMonitor.newUrn`).
+ */
+function recordRegistrations(pulumi: Pulumi, into: Registration[]): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: any, cb: (err: unknown, res: any) => void): void };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) =>
+    register(req, (err, res) => {
+      if (!err) {
+        const aliases = (req.getAliasesList() as any[]).map((a) => stripEmpty(a.toObject()));
+        const inputs = pulumi.runtime.deserializeProperties(req.getObject());
+        into.push({ urn: res.getUrn(), type: req.getType(), name: req.getName(), parent: req.getParent(), aliases, inputs });
+      }
+      cb(err, res);
+    });
+}
+
+function stripEmpty(obj: Props): Props {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== "" && v !== false && v !== undefined && !(v && typeof v === "object" && Object.keys(v).length === 0)));
 }
 
 /** Resolves an Output (or a structure holding Outputs) to its plain value; an output unknown in preview to undefined. */

@@ -19,7 +19,12 @@ const config = loadConfig();
 function appStack(cfg: Extract<StackConfig, { role: "app" }>) {
   const app = new AppServices("spec1", { config: cfg.app, secrets: cfg.secrets });
   // Runbook "Validation": health, web console, send rate, queues draining (+ the QR path), after the containers change.
-  const checks = new PostDeployChecks("spec1-checks", { config: cfg.checks, images: app.images, after: Object.values(app.containers), secrets: cfg.secrets });
+  const checks = new PostDeployChecks("spec1-checks", {
+    config: cfg.checks,
+    images: app.images,
+    after: Object.values(app.containers),
+    secrets: cfg.secrets,
+  });
   // Runbook "Post-Rollback": once the checks passed, an image change is announced, filed and given a post-mortem.
   const notice = new RollbackNotice("spec1-rollback-notice", {
     images: app.images,
@@ -53,7 +58,13 @@ async function drillStack(cfg: DrillStackConfig) {
     notify: cfg.notify.config,
     notifyCredentials: cfg.notify.credentials,
   });
-  return { runId: d.runId, sessions, pausedQueues: drill.pausedQueues, alreadyPausedQueues: drill.alreadyPausedQueues, report: drill.report };
+  return {
+    runId: d.runId,
+    sessions,
+    pausedQueues: drill.pausedQueues,
+    alreadyPausedQueues: drill.alreadyPausedQueues,
+    report: drill.report,
+  };
 }
 
 export = config.role === "restore" ? restoreStack(config) : config.role === "drill" ? drillStack(config) : appStack(config);

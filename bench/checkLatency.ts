@@ -43,7 +43,13 @@ function scaledConfig(scale: number) {
 }
 
 /** One post-deploy phase: returns, per check, ms from T0 to its pass, and the phase's end after T0. */
-async function phase(mode: Mode, scale: number, healthyAfterMs: number, redisUrl: string, run: number): Promise<{ perCheck: Record<CheckName, number>; phaseMs: number }> {
+async function phase(
+  mode: Mode,
+  scale: number,
+  healthyAfterMs: number,
+  redisUrl: string,
+  run: number,
+): Promise<{ perCheck: Record<CheckName, number>; phaseMs: number }> {
   const config = scaledConfig(scale);
   const [api, gw] = await Promise.all([startApi({ health: "503", web: "500" }), startGateway({ faults: { httpStatus: 503 } })]);
   const queueName = `bench-${mode}-${run}`;
@@ -99,7 +105,9 @@ async function main(): Promise<void> {
   }
   const c = scaledConfig(scale);
   console.log(`check latency after T0 (services healthy ${healthyAfterMs} ms after the checks start); default timings / ${scale}:`);
-  console.log(`  http interval ${c.health.intervalMs} ms, send-rate window ${c.sendRate.windowMs} ms, queue interval ${c.queues.intervalMs} ms, QR attempt ${c.qr.attemptTimeoutMs} ms; median of ${runs} runs`);
+  console.log(
+    `  http interval ${c.health.intervalMs} ms, send-rate window ${c.sendRate.windowMs} ms, queue interval ${c.queues.intervalMs} ms, QR attempt ${c.qr.attemptTimeoutMs} ms; median of ${runs} runs`,
+  );
   console.log("");
   // Sequential times are cumulative: a check starts when the one before it has passed.
   console.log(`${"check passes at (ms after T0)".padEnd(30)}${"sequential".padStart(12)}${"parallel".padStart(10)}`);

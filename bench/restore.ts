@@ -57,9 +57,21 @@ async function server(settings: Record<string, string>) {
   const password = "bench";
   const instanceId = `bench-${process.pid}-${Date.now()}`;
   const cluster = await startLocalCluster({ binDir: BIN_DIR, port: 0, instanceId, password, settings, startTimeoutMs: 60000 });
-  const target = { engine: "local" as const, instanceId, host: cluster.host, port: cluster.port, user: cluster.user, password, binDir: BIN_DIR, baseDir: cluster.baseDir };
+  const target = {
+    engine: "local" as const,
+    instanceId,
+    host: cluster.host,
+    port: cluster.port,
+    user: cluster.user,
+    password,
+    binDir: BIN_DIR,
+    baseDir: cluster.baseDir,
+  };
   const createDb = psqlCommand(path.join(BIN_DIR, "psql"), { ...target, database: "postgres" });
-  await runCommand({ ...createDb, args: [...createDb.args, "-c", `CREATE DATABASE ${DATABASE}`], env: { PGPASSWORD: password } }, { what: "createdb", timeoutMs: 30000 });
+  await runCommand(
+    { ...createDb, args: [...createDb.args, "-c", `CREATE DATABASE ${DATABASE}`], env: { PGPASSWORD: password } },
+    { what: "createdb", timeoutMs: 30000 },
+  );
   return { target, stop: () => stopLocalCluster(cluster, BIN_DIR) };
 }
 
@@ -67,7 +79,9 @@ async function pgRestoreAlone(file: string, settings: Record<string, string>, jo
   const s = await server(settings);
   try {
     const cmd = pgRestoreCommand(path.join(BIN_DIR, "pg_restore"), "custom", file, { ...s.target, database: DATABASE }, jobs);
-    const [, ms] = await timed(() => runCommand({ ...cmd, env: { PGPASSWORD: s.target.password } }, { what: "pg_restore", timeoutMs: 2 * HOUR }));
+    const [, ms] = await timed(() =>
+      runCommand({ ...cmd, env: { PGPASSWORD: s.target.password } }, { what: "pg_restore", timeoutMs: 2 * HOUR }),
+    );
     return ms;
   } finally {
     await s.stop();
@@ -82,12 +96,17 @@ async function baseline(input: OursInput, dir: string) {
     const file = path.join(dir, "baseline.dump");
     const [, downloadMs] = await timed(() => downloadTo(input.loc, creds, input.backup, file, () => undefined));
     const cmd = pgRestoreCommand(path.join(BIN_DIR, "pg_restore"), "custom", file, { ...s.target, database: DATABASE }, 1);
-    const [, restoreMs] = await timed(() => runCommand({ ...cmd, env: { PGPASSWORD: s.target.password } }, { what: "pg_restore", timeoutMs: 2 * HOUR }));
+    const [, restoreMs] = await timed(() =>
+      runCommand({ ...cmd, env: { PGPASSWORD: s.target.password } }, { what: "pg_restore", timeoutMs: 2 * HOUR }),
+    );
     const at = `'${new Date(input.backup.lastModified).toISOString()}'`;
     const [, smokeMs] = await timed(async () => {
       for (const q of DEFAULT_SMOKE_QUERIES) {
         const psql = psqlCommand(path.join(BIN_DIR, "psql"), { ...s.target, database: DATABASE });
-        await runCommand({ ...psql, args: [...psql.args, "-c", q.sql.replace(/\$1/g, at)], env: { PGPASSWORD: s.target.password } }, { what: "psql", timeoutMs: 60000 });
+        await runCommand(
+          { ...psql, args: [...psql.args, "-c", q.sql.replace(/\$1/g, at)], env: { PGPASSWORD: s.target.password } },
+          { what: "psql", timeoutMs: 60000 },
+        );
       }
     });
     fs.rmSync(file);
@@ -113,7 +132,14 @@ async function ours(input: OursInput): Promise<OursResult> {
   const started = Date.now();
   const password = "bench";
   const instanceId = `bench-ours-${process.pid}`;
-  const cluster = await startLocalCluster({ binDir: BIN_DIR, port: 0, instanceId, password, settings: DISPOSABLE_SERVER_SETTINGS, startTimeoutMs: 60000 });
+  const cluster = await startLocalCluster({
+    binDir: BIN_DIR,
+    port: 0,
+    instanceId,
+    password,
+    settings: DISPOSABLE_SERVER_SETTINGS,
+    startTimeoutMs: 60000,
+  });
   const startMs = Date.now() - started;
   try {
     const spec: RestoreSpec = {
@@ -121,7 +147,16 @@ async function ours(input: OursInput): Promise<OursResult> {
       backup: input.backup as RestoreSpec["backup"],
       s3: input.loc,
       credentials: S3RVER_CREDENTIALS,
-      target: { engine: "local", instanceId, host: cluster.host, port: cluster.port, user: cluster.user, password, binDir: BIN_DIR, baseDir: cluster.baseDir },
+      target: {
+        engine: "local",
+        instanceId,
+        host: cluster.host,
+        port: cluster.port,
+        user: cluster.user,
+        password,
+        binDir: BIN_DIR,
+        baseDir: cluster.baseDir,
+      },
       database: DATABASE,
       jobs: 0,
       maxAgeHours: 26,
@@ -130,7 +165,14 @@ async function ours(input: OursInput): Promise<OursResult> {
       smoke: DEFAULT_SMOKE_QUERIES,
     };
     const report = await runRestoreTest(spec, () => undefined);
-    return { totalMs: Date.now() - started, startMs, timings: report.timings, status: report.status, error: report.error, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
+    return {
+      totalMs: Date.now() - started,
+      startMs,
+      timings: report.timings,
+      status: report.status,
+      error: report.error,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    };
   } finally {
     await stopLocalCluster(cluster, BIN_DIR);
   }
@@ -154,10 +196,14 @@ async function main(): Promise<void> {
     const loc: S3Location = { endpoint: s3.endpoint, region: "us-east-1", bucket: "backups", prefix: "spec-1/", timeoutMs: 60000 };
     const backup = await findLatestBackup(loc, S3RVER_CREDENTIALS, Date.now());
     const restoredBytes = await databaseSize(shopUrl);
-    console.log(`dump: ${backup.type}, ${formatBytes(backup.size)}; the database it restores: ${formatBytes(restoredBytes)}; ${JOBS} CPU(s)`);
+    console.log(
+      `dump: ${backup.type}, ${formatBytes(backup.size)}; the database it restores: ${formatBytes(restoredBytes)}; ${JOBS} CPU(s)`,
+    );
 
     // Download-only first: it also warms s3rver's file in the page cache for every contender alike.
-    const [, downloadOnlyMs] = await timed(() => downloadTo(loc, S3RVER_CREDENTIALS, backup, path.join(dir, "download-only"), () => undefined));
+    const [, downloadOnlyMs] = await timed(() =>
+      downloadTo(loc, S3RVER_CREDENTIALS, backup, path.join(dir, "download-only"), () => undefined),
+    );
     fs.rmSync(path.join(dir, "download-only"));
     const restoreAloneMs = await pgRestoreAlone(file, DISPOSABLE_SERVER_SETTINGS, JOBS);
     const base = await baseline({ loc, backup }, dir);
@@ -167,13 +213,19 @@ async function main(): Promise<void> {
     const t = mine.timings as Record<string, number>;
 
     console.log("");
-    console.log(`baseline (runbook by hand): ${seconds(base.totalMs)}  [server ${seconds(base.startMs)}, download ${seconds(base.downloadMs)}, pg_restore -j1 ${seconds(base.restoreMs)}, psql smoke ${seconds(base.smokeMs)}]`);
+    console.log(
+      `baseline (runbook by hand): ${seconds(base.totalMs)}  [server ${seconds(base.startMs)}, download ${seconds(base.downloadMs)}, pg_restore -j1 ${seconds(base.restoreMs)}, psql smoke ${seconds(base.smokeMs)}]`,
+    );
     console.log(
       `restore test (this stack):  ${seconds(mine.totalMs)}  [server ${seconds(mine.startMs)}, download+sha256 ${seconds(t.downloadSeconds * 1000)}, pg_restore -j${JOBS} ${seconds(t.restoreSeconds * 1000)}, smoke ${seconds(t.smokeSeconds * 1000)}]`,
     );
-    console.log(`floor: max(download-only ${seconds(downloadOnlyMs)}, pg_restore -j${JOBS} alone ${seconds(restoreAloneMs)}) = ${seconds(floorMs)}`);
+    console.log(
+      `floor: max(download-only ${seconds(downloadOnlyMs)}, pg_restore -j${JOBS} alone ${seconds(restoreAloneMs)}) = ${seconds(floorMs)}`,
+    );
     console.log("");
-    console.log(`restore test / baseline: ${(mine.totalMs / base.totalMs).toFixed(2)}  (${(base.totalMs / mine.totalMs).toFixed(2)}× faster)`);
+    console.log(
+      `restore test / baseline: ${(mine.totalMs / base.totalMs).toFixed(2)}  (${(base.totalMs / mine.totalMs).toFixed(2)}× faster)`,
+    );
     console.log(`restore test / floor:    ${(mine.totalMs / floorMs).toFixed(2)}`);
     console.log(`peak memory (RSS) of the restore-test process: ${formatBytes(mine.peakRssBytes)} for a ${formatBytes(backup.size)} dump`);
   } finally {

@@ -21,6 +21,7 @@ export function judgeHealth(res: HttpResult): Judgement {
 export function judgeWebConsole(res: HttpResult): Judgement {
   if (res.status !== 200) return { pass: false, seen: `HTTP ${res.status}: ${excerpt(res.body)}` };
   const html = /text\/html/i.test(res.contentType) && /<html[\s>]|<!doctype html/i.test(res.body);
-  if (!html) return { pass: false, seen: `HTTP 200 but not an HTML page (content-type ${res.contentType || "none"}): ${excerpt(res.body)}` };
+  if (!html)
+    return { pass: false, seen: `HTTP 200 but not an HTML page (content-type ${res.contentType || "none"}): ${excerpt(res.body)}` };
   return { pass: true };
 }

@@ -33,7 +33,13 @@ export async function probeHttp(
         }
         const verdict = judge(res);
         if (!verdict.pass) return { done: false, seen: verdict.seen };
-        const result = { httpStatus: res.status, contentType: res.contentType, bodyExcerpt: excerpt(res.body), attempts, elapsedMs: Date.now() - start };
+        const result = {
+          httpStatus: res.status,
+          contentType: res.contentType,
+          bodyExcerpt: excerpt(res.body),
+          attempts,
+          elapsedMs: Date.now() - start,
+        };
         return { done: true, value: result };
       },
       {

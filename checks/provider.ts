@@ -38,7 +38,12 @@ export type CheckArgs<Settings, Images extends string> = { readonly [K in keyof 
 export class CheckResource extends pulumi.dynamic.Resource {
   declare readonly result: pulumi.Output<Record<string, unknown>>;
 
-  constructor(provider: pulumi.dynamic.ResourceProvider, name: string, props: Record<string, pulumi.Input<unknown>>, opts?: pulumi.CustomResourceOptions) {
+  constructor(
+    provider: pulumi.dynamic.ResourceProvider,
+    name: string,
+    props: Record<string, pulumi.Input<unknown>>,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super(provider, name, { ...props, result: undefined, secretsHash: undefined }, { ...opts, additionalSecretOutputs: ["secretsHash"] });
   }
 }

@@ -7,7 +7,8 @@ export function decidesAttempt(sessionId: string): (event: GatewayEvent) => bool
   return (e) => e.kind !== "unknown" && e.sessionId === sessionId && (e.kind === "qr" || e.status === "open" || e.status === "close");
 }
 
-export type AttemptResult = { readonly pass: true; readonly passedOn: "qr" | "open"; readonly detail: string } | { readonly pass: false; readonly detail: string };
+export type AttemptResult =
+  { readonly pass: true; readonly passedOn: "qr" | "open"; readonly detail: string } | { readonly pass: false; readonly detail: string };
 
 export function judgeAttempt(sessionId: string, outcome: WaitOutcome, timeoutMs: number): AttemptResult {
   const mine = outcome.seen.filter((e) => e.kind !== "unknown" && e.sessionId === sessionId);
@@ -19,7 +20,10 @@ export function judgeAttempt(sessionId: string, outcome: WaitOutcome, timeoutMs:
     return { pass: false, detail: `session closed before a QR: ${describeEvent(e)}` };
   }
   if (outcome.outcome === "dropped") {
-    return { pass: false, detail: `WebSocket dropped (code ${outcome.closeCode}${outcome.closeReason ? ` ${outcome.closeReason}` : ""}) before a QR; ${last}` };
+    return {
+      pass: false,
+      detail: `WebSocket dropped (code ${outcome.closeCode}${outcome.closeReason ? ` ${outcome.closeReason}` : ""}) before a QR; ${last}`,
+    };
   }
   return { pass: false, detail: `no QR or open within ${(timeoutMs / 1000).toFixed(1)}s; ${last}` };
 }

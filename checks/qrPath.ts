@@ -49,7 +49,14 @@ export async function runQrPath(inputs: QrPathInputs, progress: (message: string
     const began = Date.now();
     const result = await attempt(inputs, Math.min(inputs.attemptTimeoutMs, left));
     progress(`attempt ${n}: ${result.detail}`);
-    if (result.pass) return { sessionId: inputs.sessionId, passedOn: result.passedOn, attempts: n, lastEvent: result.detail, elapsedMs: Date.now() - start };
+    if (result.pass)
+      return {
+        sessionId: inputs.sessionId,
+        passedOn: result.passedOn,
+        attempts: n,
+        lastEvent: result.detail,
+        elapsedMs: Date.now() - start,
+      };
     failures.push(result.detail);
     // A gateway still starting refuses at once: pace attempts so three of them span the gateway's start-up.
     if (n < inputs.attempts) await sleep(Math.min(began + inputs.attemptTimeoutMs, start + inputs.deadlineMs) - Date.now());

@@ -69,7 +69,12 @@ export async function runQueues(inputs: QueuesInputs, progress: (message: string
         const { done } = overall(verdicts);
         return done ? { done: true, value: undefined } : { done: false, seen: verdicts.map((v) => v.message).join("; ") };
       },
-      { what: "queues", deadlineMs: inputs.deadlineMs, intervalMs: inputs.intervalMs, onAttempt: (n, seen) => progress(`sample ${n}: ${seen}`) },
+      {
+        what: "queues",
+        deadlineMs: inputs.deadlineMs,
+        intervalMs: inputs.intervalMs,
+        onAttempt: (n, seen) => progress(`sample ${n}: ${seen}`),
+      },
     ).catch((err) => {
       // The deadline is when "keeps falling" is judged; anything else is a real error.
       if ((err as Error).name !== "DeadlineError") throw err;
@@ -82,11 +87,16 @@ export async function runQueues(inputs: QueuesInputs, progress: (message: string
     client.disconnect();
   }
   const result = Object.fromEntries(
-    verdicts.map((v, i) => [v.queue, { state: v.state, first: samples[i][0], last: samples[i][samples[i].length - 1], samples: samples[i].length }]),
+    verdicts.map((v, i) => [
+      v.queue,
+      { state: v.state, first: samples[i][0], last: samples[i][samples[i].length - 1], samples: samples[i].length },
+    ]),
   );
   if (!overall(verdicts).pass) {
     const failing = verdicts.filter((v) => v.state !== "drained" && v.state !== "falling");
-    throw new Error(`queues on ${redisLabel(inputs.redisUrl)}, after ${((Date.now() - start) / 1000).toFixed(1)}s: ${failing.map((v) => v.message).join("; ")}`);
+    throw new Error(
+      `queues on ${redisLabel(inputs.redisUrl)}, after ${((Date.now() - start) / 1000).toFixed(1)}s: ${failing.map((v) => v.message).join("; ")}`,
+    );
   }
   return { queues: result, elapsedMs: Date.now() - start };
 }

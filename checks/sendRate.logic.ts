@@ -32,7 +32,10 @@ export function readCounters(text: string, spec: CounterSpec): CounterReading {
   const series = (value: string) => family.metrics.filter((m) => m.labels?.[spec.label] === value);
   const matched = [...series(spec.successValue), ...series(spec.failedValue)];
   if (matched.length === 0) {
-    return { kind: "metric-absent", detail: `${spec.metric} has no series with ${spec.label}="${spec.successValue}" or ${spec.label}="${spec.failedValue}"` };
+    return {
+      kind: "metric-absent",
+      detail: `${spec.metric} has no series with ${spec.label}="${spec.successValue}" or ${spec.label}="${spec.failedValue}"`,
+    };
   }
   for (const m of matched) {
     const where = `${spec.metric}{${spec.label}="${m.labels?.[spec.label]}"}`;
@@ -51,7 +54,8 @@ export interface SendRateThresholds {
   readonly noTraffic: "fail" | "warn";
 }
 
-export type SendRateCase = "ok" | "metric-absent" | "malformed" | "nan" | "counter-reset" | "no-traffic" | "low-rate" | "high-failure-ratio";
+export type SendRateCase =
+  "ok" | "metric-absent" | "malformed" | "nan" | "counter-reset" | "no-traffic" | "low-rate" | "high-failure-ratio";
 
 export interface SendRateVerdict {
   readonly pass: boolean;
@@ -69,22 +73,45 @@ export interface SendRateVerdict {
 /** Judges two readings `windowMs` apart. */
 export function judgeSendRate(first: CounterReading, second: CounterReading, windowMs: number, t: SendRateThresholds): SendRateVerdict {
   const secs = `${(windowMs / 1000).toFixed(1)}s`;
-  const fail = (c: SendRateCase, message: string, extra: Partial<SendRateVerdict> = {}): SendRateVerdict => ({ pass: false, case: c, warning: false, message, windowMs, ...extra });
+  const fail = (c: SendRateCase, message: string, extra: Partial<SendRateVerdict> = {}): SendRateVerdict => ({
+    pass: false,
+    case: c,
+    warning: false,
+    message,
+    windowMs,
+    ...extra,
+  });
   if (first.kind !== "ok") return fail(first.kind, `${first.kind} in the first scrape: ${first.detail}`);
   if (second.kind !== "ok") return fail(second.kind, `${second.kind} in the second scrape: ${second.detail}`);
   const sent = second.success - first.success;
   const failed = second.failed - first.failed;
   const counts = `success ${first.success} → ${second.success}, failed ${first.failed} → ${second.failed} in ${secs}`;
-  if (sent < 0 || failed < 0) return fail("counter-reset", `counter-reset: a counter went down (${counts}); the gateway restarted during the window`);
-  const measured = { sent, failed, ratePerMinute: round((sent * 60000) / windowMs), failureRatio: sent + failed === 0 ? 0 : round(failed / (sent + failed)) };
+  if (sent < 0 || failed < 0)
+    return fail("counter-reset", `counter-reset: a counter went down (${counts}); the gateway restarted during the window`);
+  const measured = {
+    sent,
+    failed,
+    ratePerMinute: round((sent * 60000) / windowMs),
+    failureRatio: sent + failed === 0 ? 0 : round(failed / (sent + failed)),
+  };
   if (sent + failed === 0) {
     const message = `no-traffic: no message sent or failed (${counts})`;
-    if (t.noTraffic === "fail") return fail("no-traffic", `${message}; set checks.sendRate.noTraffic to "warn" where quiet periods are normal`, measured);
-    return { pass: true, case: "no-traffic", warning: true, message: `${message}; passed with a warning (checks.sendRate.noTraffic = "warn")`, windowMs, ...measured };
+    if (t.noTraffic === "fail")
+      return fail("no-traffic", `${message}; set checks.sendRate.noTraffic to "warn" where quiet periods are normal`, measured);
+    return {
+      pass: true,
+      case: "no-traffic",
+      warning: true,
+      message: `${message}; passed with a warning (checks.sendRate.noTraffic = "warn")`,
+      windowMs,
+      ...measured,
+    };
   }
   const rate = `${measured.ratePerMinute}/min, failure ratio ${measured.failureRatio} (${sent} sent, ${failed} failed in ${secs})`;
-  if (measured.failureRatio > t.maxFailureRatio) return fail("high-failure-ratio", `high-failure-ratio: ${rate}; at most ${t.maxFailureRatio} allowed`, measured);
-  if (measured.ratePerMinute < t.minPerMinute) return fail("low-rate", `low-rate: ${rate}; at least ${t.minPerMinute}/min expected`, measured);
+  if (measured.failureRatio > t.maxFailureRatio)
+    return fail("high-failure-ratio", `high-failure-ratio: ${rate}; at most ${t.maxFailureRatio} allowed`, measured);
+  if (measured.ratePerMinute < t.minPerMinute)
+    return fail("low-rate", `low-rate: ${rate}; at least ${t.minPerMinute}/min expected`, measured);
   return { pass: true, case: "ok", warning: false, message: `send rate ${rate}`, windowMs, ...measured };
 }
 

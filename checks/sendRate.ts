@@ -15,7 +15,10 @@ type Scrape = { reading: CounterReading; at: number } | { error: string };
 
 async function scrape(inputs: SendRateInputs): Promise<Scrape> {
   try {
-    const res = await gatewayCall(`GET ${inputs.metricsUrl}`, inputs.metricsUrl, { token: inputs.gatewayToken, timeoutMs: inputs.requestTimeoutMs });
+    const res = await gatewayCall(`GET ${inputs.metricsUrl}`, inputs.metricsUrl, {
+      token: inputs.gatewayToken,
+      timeoutMs: inputs.requestTimeoutMs,
+    });
     return { reading: readCounters(res.body, inputs), at: Date.now() };
   } catch (err) {
     return { error: (err as Error).message };
@@ -51,7 +54,9 @@ export async function runSendRate(inputs: SendRateInputs, progress: (message: st
     }
     if (Date.now() - start + inputs.windowMs > inputs.deadlineMs) {
       const secs = Math.round((Date.now() - start) / 1000);
-      throw new Error(`send rate at ${inputs.metricsUrl}: not healthy within ${secs}s (${measurements} measurement${measurements === 1 ? "" : "s"}); last: ${verdict.message}`);
+      throw new Error(
+        `send rate at ${inputs.metricsUrl}: not healthy within ${secs}s (${measurements} measurement${measurements === 1 ? "" : "s"}); last: ${verdict.message}`,
+      );
     }
     // A refused scrape (gateway still starting) is retried sooner than a full window.
     const pace = verdict.case === "scrape-failed" ? inputs.windowMs / SCRAPE_RETRIES_PER_WINDOW : inputs.windowMs;

@@ -54,8 +54,12 @@ export class AppServices extends pulumi.ComponentResource {
     this.containers = Object.fromEntries(deployed.map((d) => [d.service, d.container])) as Record<Service, docker.Container>;
     this.images = pulumi
       .all(deployed.map((d) => d.image.repoDigest))
-      .apply((digests) =>
-        Object.fromEntries(deployed.map((d, i) => [d.service, { reference: d.reference, digest: digests[i] }])) as Record<Service, RunningImage>,
+      .apply(
+        (digests) =>
+          Object.fromEntries(deployed.map((d, i) => [d.service, { reference: d.reference, digest: digests[i] }])) as Record<
+            Service,
+            RunningImage
+          >,
       );
     this.registerOutputs({ images: this.images });
   }

@@ -72,7 +72,11 @@ export class PostDeployChecks extends pulumi.ComponentResource {
 
   private checkQueues(name: string, args: PostDeployChecksArgs, opts: pulumi.CustomResourceOptions) {
     const images = { worker: this.digest(args, "worker") };
-    return new QueuesCheck(`${name}-queues`, { runId: args.config.runId, images, ...args.config.queues, redisUrl: args.secrets.redisUrl }, opts);
+    return new QueuesCheck(
+      `${name}-queues`,
+      { runId: args.config.runId, images, ...args.config.queues, redisUrl: args.secrets.redisUrl },
+      opts,
+    );
   }
 
   private checkQrPath(name: string, args: PostDeployChecksArgs, opts: pulumi.CustomResourceOptions) {

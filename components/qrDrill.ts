@@ -43,7 +43,12 @@ export class QrDrill extends pulumi.ComponentResource {
     this.pausedQueues = pause.pausedByDrill;
     this.alreadyPausedQueues = pause.alreadyPaused;
     this.report = outcome.report;
-    this.registerOutputs({ sessions: this.sessions, pausedQueues: this.pausedQueues, alreadyPausedQueues: this.alreadyPausedQueues, report: this.report });
+    this.registerOutputs({
+      sessions: this.sessions,
+      pausedQueues: this.pausedQueues,
+      alreadyPausedQueues: this.alreadyPausedQueues,
+      report: this.report,
+    });
   }
 
   private queueTarget(args: QrDrillArgs) {
@@ -85,10 +90,19 @@ export class QrDrill extends pulumi.ComponentResource {
   }
 
   private createResume(name: string, args: QrDrillArgs, pause: QueuePause, relogins: SessionRelogin[]): QueueResume {
-    return new QueueResume(`${name}-resume`, { ...this.queueTarget(args), queues: pause.pausedByDrill }, { parent: this, dependsOn: [pause, ...relogins] });
+    return new QueueResume(
+      `${name}-resume`,
+      { ...this.queueTarget(args), queues: pause.pausedByDrill },
+      { parent: this, dependsOn: [pause, ...relogins] },
+    );
   }
 
-  private createTestMessage(name: string, args: QrDrillArgs, resume: QueueResume, outcomes: pulumi.Output<{ session: string; ok: boolean }[]>): TestMessage {
+  private createTestMessage(
+    name: string,
+    args: QrDrillArgs,
+    resume: QueueResume,
+    outcomes: pulumi.Output<{ session: string; ok: boolean }[]>,
+  ): TestMessage {
     const c = args.config;
     return new TestMessage(
       `${name}-test-message`,
@@ -118,7 +132,9 @@ export class QrDrill extends pulumi.ComponentResource {
       `${name}-outcome`,
       {
         runId: args.config.runId,
-        pause: pulumi.all([pause.pausedByDrill, pause.alreadyPaused, pause.leftoverFrom]).apply(([pausedByDrill, alreadyPaused, leftoverFrom]) => ({ pausedByDrill, alreadyPaused, leftoverFrom })),
+        pause: pulumi
+          .all([pause.pausedByDrill, pause.alreadyPaused, pause.leftoverFrom])
+          .apply(([pausedByDrill, alreadyPaused, leftoverFrom]) => ({ pausedByDrill, alreadyPaused, leftoverFrom })),
         resume: pulumi.all([resume.resumed, resume.error]).apply(([resumed, error]) => (error ? { resumed, error } : { resumed })),
         sessions: outcomes,
         testMessage: test.report,

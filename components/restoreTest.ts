@@ -63,7 +63,14 @@ export class RestoreTest extends pulumi.ComponentResource {
     const pg = config.disposablePostgres;
     return new DisposablePostgres(
       `${name}-postgres`,
-      { engine: pg.engine, port: pg.port, image: pg.image, binDir: pg.binDir, startTimeoutMs: pg.startTimeoutSeconds * 1000, settings: { ...DISPOSABLE_SERVER_SETTINGS } },
+      {
+        engine: pg.engine,
+        port: pg.port,
+        image: pg.image,
+        binDir: pg.binDir,
+        startTimeoutMs: pg.startTimeoutSeconds * 1000,
+        settings: { ...DISPOSABLE_SERVER_SETTINGS },
+      },
       { parent: this },
     );
   }
@@ -71,7 +78,17 @@ export class RestoreTest extends pulumi.ComponentResource {
   private restoreAndSmokeTest(name: string, args: RestoreTestArgs): RestoreRun {
     const { config, secrets, backup } = args;
     const s = this.server;
-    const target = pulumi.output({ engine: s.engine, instanceId: s.instanceId, host: s.host, port: s.port, user: s.user, password: s.password, binDir: s.binDir, baseDir: s.baseDir, container: s.container });
+    const target = pulumi.output({
+      engine: s.engine,
+      instanceId: s.instanceId,
+      host: s.host,
+      port: s.port,
+      user: s.user,
+      password: s.password,
+      binDir: s.binDir,
+      baseDir: s.baseDir,
+      container: s.container,
+    });
     const spec: RestoreRunArgs = {
       stack: pulumi.getStack(),
       backup: {

@@ -37,14 +37,28 @@ const rollbackNoticeProvider: pulumi.dynamic.ResourceProvider = {
       const filed = await fileIncident(news.rollback.tracker, news.trackerToken || undefined, event, news.notify.timeoutMs);
       event = { ...event, incident: filed.incident, incidentError: filed.error };
     }
-    const files = writeOpsLogEntry(news.rollback.reportsDir, `postmortem-${news.stack}-${entryTimestamp(at)}`, postMortemMarkdown(event), event);
+    const files = writeOpsLogEntry(
+      news.rollback.reportsDir,
+      `postmortem-${news.stack}-${entryTimestamp(at)}`,
+      postMortemMarkdown(event),
+      event,
+    );
     event = { ...event, postMortemPath: files.markdownPath };
     const notified = describeDeliveries(await sendNotice(news.notify, news.notifyCredentials, rollbackNotice(event), [news.trackerToken]));
     const incident = event.incident?.url ?? `not filed (${event.incidentError ?? "no tracker configured"})`;
     // The rollback itself succeeded: a notice or tracker problem is reported, not a failed deploy.
-    const log = event.incidentError || notified.includes("FAILED") || notified.startsWith("no transport") ? pulumi.log.warn : pulumi.log.info;
-    log(`rollback notice: ${changes.map((c) => `${c.service} ${c.from}→${c.to}`).join(", ")}; incident ${incident}; post-mortem ${files.markdownPath}; notice ${notified}`);
-    return { outs: { stack: news.stack, images: news.images, lastChange: { at: event.at, changes, incident: event.incident?.url ?? "", postMortem: files.markdownPath, notified } } };
+    const log =
+      event.incidentError || notified.includes("FAILED") || notified.startsWith("no transport") ? pulumi.log.warn : pulumi.log.info;
+    log(
+      `rollback notice: ${changes.map((c) => `${c.service} ${c.from}→${c.to}`).join(", ")}; incident ${incident}; post-mortem ${files.markdownPath}; notice ${notified}`,
+    );
+    return {
+      outs: {
+        stack: news.stack,
+        images: news.images,
+        lastChange: { at: event.at, changes, incident: event.incident?.url ?? "", postMortem: files.markdownPath, notified },
+      },
+    };
   },
   async delete() {},
 };

@@ -95,7 +95,8 @@ function parsePort(key: string, value: unknown): PortMapping {
   rejectUnknownKeys(key, value, ["internal", "external", "ip"]);
   const port = (k: string) => {
     const n = Number(value[k]);
-    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new ConfigError(`${key}.${k}`, `${JSON.stringify(value[k])} is not a port 1–65535`, "set e.g. 4000");
+    if (!Number.isInteger(n) || n < 1 || n > 65535)
+      throw new ConfigError(`${key}.${k}`, `${JSON.stringify(value[k])} is not a port 1–65535`, "set e.g. 4000");
     return n;
   };
   return { internal: port("internal"), external: port("external"), ip: optionalString(`${key}.ip`, value.ip, "0.0.0.0") };
@@ -106,10 +107,16 @@ function parseServiceSettings(service: Service, value: unknown): ServiceSettings
   const raw = optionalSection(key, value, ["env", "ports"], '{"env": {"LOG_LEVEL": "info"}}');
   const env = raw.env === undefined ? {} : raw.env;
   if (!isObject(env) || Object.values(env).some((v) => typeof v !== "string")) {
-    throw new ConfigError(`${key}.env`, "is not an object of strings", 'set e.g. {"LOG_LEVEL": "info"}; secrets go through pulumi config set --secret');
+    throw new ConfigError(
+      `${key}.env`,
+      "is not an object of strings",
+      'set e.g. {"LOG_LEVEL": "info"}; secrets go through pulumi config set --secret',
+    );
   }
-  if (raw.ports !== undefined && !Array.isArray(raw.ports)) throw new ConfigError(`${key}.ports`, "is not a list", 'set e.g. [{"internal": 4000, "external": 4000}]');
-  const ports = raw.ports === undefined ? APP_DEFAULTS.ports[service] : (raw.ports as unknown[]).map((p, i) => parsePort(`${key}.ports[${i}]`, p));
+  if (raw.ports !== undefined && !Array.isArray(raw.ports))
+    throw new ConfigError(`${key}.ports`, "is not a list", 'set e.g. [{"internal": 4000, "external": 4000}]');
+  const ports =
+    raw.ports === undefined ? APP_DEFAULTS.ports[service] : (raw.ports as unknown[]).map((p, i) => parsePort(`${key}.ports[${i}]`, p));
   return { env: env as Record<string, string>, ports };
 }
 

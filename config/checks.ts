@@ -122,7 +122,11 @@ export function parseChecksConfig(value: unknown): ChecksConfig {
 function parseRunId(value: unknown): string {
   if (value === undefined) return CHECKS_DEFAULTS.runId;
   if ((typeof value === "string" && value.trim() !== "") || (typeof value === "number" && Number.isFinite(value))) return String(value);
-  throw new ConfigError("checks.runId", `${JSON.stringify(value)} is not a string or number`, "set e.g. 2 (pulumi config set --path checks.runId 2)");
+  throw new ConfigError(
+    "checks.runId",
+    `${JSON.stringify(value)} is not a string or number`,
+    "set e.g. 2 (pulumi config set --path checks.runId 2)",
+  );
 }
 
 function parseHttpCheck(key: string, value: unknown, d: HttpCheckConfig): HttpCheckConfig {
@@ -143,7 +147,19 @@ function positiveInt<F extends string>(key: string, raw: Record<string, unknown>
 function parseSendRate(value: unknown, metricsUrl: string): SendRateConfig {
   const key = "checks.sendRate";
   const d = CHECKS_DEFAULTS.sendRate;
-  const raw = section(key, value, ["metricsUrl", "windowMs", "deadlineMs", "requestTimeoutMs", "metric", "label", "successValue", "failedValue", "minPerMinute", "maxFailureRatio", "noTraffic"]);
+  const raw = section(key, value, [
+    "metricsUrl",
+    "windowMs",
+    "deadlineMs",
+    "requestTimeoutMs",
+    "metric",
+    "label",
+    "successValue",
+    "failedValue",
+    "minPerMinute",
+    "maxFailureRatio",
+    "noTraffic",
+  ]);
   const ratio = optionalNumber(`${key}.maxFailureRatio`, raw.maxFailureRatio, d.maxFailureRatio);
   if (ratio > 1) throw new ConfigError(`${key}.maxFailureRatio`, `${ratio} is above 1`, `set a ratio 0–1, e.g. ${d.maxFailureRatio}`);
   return {
@@ -167,7 +183,11 @@ function parseQueues(value: unknown): QueuesConfig {
   const raw = section(key, value, ["names", "prefix", "intervalMs", "deadlineMs", "maxFailed", "connectTimeoutMs"]);
   const names = raw.names === undefined ? d.names : raw.names;
   if (!Array.isArray(names) || names.length === 0 || names.some((n) => typeof n !== "string" || n.trim() === "")) {
-    throw new ConfigError(`${key}.names`, `${JSON.stringify(raw.names)} is not a non-empty list of queue names`, `set e.g. ${JSON.stringify(d.names)}`);
+    throw new ConfigError(
+      `${key}.names`,
+      `${JSON.stringify(raw.names)} is not a non-empty list of queue names`,
+      `set e.g. ${JSON.stringify(d.names)}`,
+    );
   }
   return {
     names: names as string[],

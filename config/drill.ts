@@ -57,14 +57,29 @@ export const DRILL_DEFAULTS = {
   reportsDir: "reports",
 } as const;
 
-const KEYS = ["gatewayUrl", "gatewayWsUrl", "sessions", "queues", "queuePrefix", "qrAttempts", "qrTimeoutMs", "openTimeoutMs", "requestTimeoutMs", "logLines", "testMessage", "reportsDir", "runId"];
+const KEYS = [
+  "gatewayUrl",
+  "gatewayWsUrl",
+  "sessions",
+  "queues",
+  "queuePrefix",
+  "qrAttempts",
+  "qrTimeoutMs",
+  "openTimeoutMs",
+  "requestTimeoutMs",
+  "logLines",
+  "testMessage",
+  "reportsDir",
+  "runId",
+];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:@+-]*$/;
 
 function nameList(key: string, value: unknown, example: string): string[] {
   const fix = `set a list, e.g. ["${example}"]`;
   if (!Array.isArray(value) || value.length === 0) throw new ConfigError(key, "is not a non-empty list", fix);
   for (const v of value) {
-    if (typeof v !== "string" || !NAME.test(v)) throw new ConfigError(key, `${JSON.stringify(v)} is not a name (letters, digits, _ . : @ + -)`, fix);
+    if (typeof v !== "string" || !NAME.test(v))
+      throw new ConfigError(key, `${JSON.stringify(v)} is not a name (letters, digits, _ . : @ + -)`, fix);
   }
   if (new Set(value).size !== value.length) throw new ConfigError(key, "lists a name twice", "list each once");
   return value as string[];
@@ -73,7 +88,11 @@ function nameList(key: string, value: unknown, example: string): string[] {
 function url(key: string, value: unknown, fallback: string | undefined, scheme: "http" | "ws"): string {
   if (value === undefined && fallback !== undefined) return fallback;
   if (typeof value !== "string" || !new RegExp(`^${scheme}s?://[^/]`).test(value)) {
-    throw new ConfigError(key, `${JSON.stringify(value)} is not a ${scheme}:// or ${scheme}s:// URL`, fallback ? `set e.g. ${fallback}` : "set the full URL");
+    throw new ConfigError(
+      key,
+      `${JSON.stringify(value)} is not a ${scheme}:// or ${scheme}s:// URL`,
+      fallback ? `set e.g. ${fallback}` : "set the full URL",
+    );
   }
   return value.replace(/\/+$/, "");
 }
@@ -82,16 +101,24 @@ function parseTestMessage(value: unknown): TestMessageConfig {
   const fix = 'set e.g. {"chatId": "60123456789@s.whatsapp.net", "confirmUrl": "https://whatsappbot.laptoppro.my/api/messages/recent"}';
   if (!isObject(value)) throw new ConfigError("drill.testMessage", "is not set", fix);
   rejectUnknownKeys("drill.testMessage", value, ["chatId", "session", "text", "confirmUrl", "confirmTimeoutMs"]);
-  if (typeof value.chatId !== "string" || value.chatId.trim() === "") throw new ConfigError("drill.testMessage.chatId", "is not set", "set the test chat's WhatsApp id, e.g. 60123456789@s.whatsapp.net");
+  if (typeof value.chatId !== "string" || value.chatId.trim() === "")
+    throw new ConfigError("drill.testMessage.chatId", "is not set", "set the test chat's WhatsApp id, e.g. 60123456789@s.whatsapp.net");
   if (value.session !== undefined && (typeof value.session !== "string" || !NAME.test(value.session))) {
-    throw new ConfigError("drill.testMessage.session", `${JSON.stringify(value.session)} is not a session id`, "set a drilled session's id or leave it out");
+    throw new ConfigError(
+      "drill.testMessage.session",
+      `${JSON.stringify(value.session)} is not a session id`,
+      "set a drilled session's id or leave it out",
+    );
   }
   return {
     chatId: value.chatId,
     session: value.session as string | undefined,
     text: optionalString("drill.testMessage.text", value.text, DRILL_DEFAULTS.testText),
     confirmUrl: url("drill.testMessage.confirmUrl", value.confirmUrl, undefined, "http"),
-    confirmTimeoutMs: optionalNumber("drill.testMessage.confirmTimeoutMs", value.confirmTimeoutMs, DRILL_DEFAULTS.confirmTimeoutMs, { min: 1, integer: true }),
+    confirmTimeoutMs: optionalNumber("drill.testMessage.confirmTimeoutMs", value.confirmTimeoutMs, DRILL_DEFAULTS.confirmTimeoutMs, {
+      min: 1,
+      integer: true,
+    }),
   };
 }
 
@@ -101,7 +128,8 @@ export function malaysiaDate(at: Date): string {
 }
 
 export function parseDrillConfig(value: unknown, now: Date): DrillConfig {
-  if (!isObject(value)) throw new ConfigError("drill", "is not set", 'set at least {"queues": [...], "testMessage": {...}} (see docs/drill.md)');
+  if (!isObject(value))
+    throw new ConfigError("drill", "is not set", 'set at least {"queues": [...], "testMessage": {...}} (see docs/drill.md)');
   rejectUnknownKeys("drill", value, KEYS);
   const positive = (key: string, fallback: number) => optionalNumber(`drill.${key}`, value[key], fallback, { min: 1, integer: true });
   return {

@@ -38,7 +38,14 @@ export interface RollbackSettings {
   readonly trackerToken: pulumi.Output<string>;
 }
 
-export type StackConfig = { role: "app"; app: AppConfig; checks: ChecksConfig; secrets: AppSecrets; notify: NotifySettings; rollback: RollbackSettings };
+export type StackConfig = {
+  role: "app";
+  app: AppConfig;
+  checks: ChecksConfig;
+  secrets: AppSecrets;
+  notify: NotifySettings;
+  rollback: RollbackSettings;
+};
 
 /** The weekly QR drill: the product's Redis (outbound queues) and the gateway token, both secret. */
 export type DrillStackConfig = {
@@ -95,8 +102,18 @@ export function loadConfig(): StackConfig | RestoreStackConfig | DrillStackConfi
   switch (role) {
     case "app": {
       const raw = readRaw(cfg, ["registry", "imageTags", "imageRepositories", "dockerHost", "network", "services", "checks"]);
-      const rollback = { config: parseRollbackConfig(readRaw(cfg, ["rollback"]).rollback), trackerToken: cfg.getSecret("trackerToken") ?? pulumi.secret("") };
-      return { role, app: parseAppConfig(raw), checks: parseChecksConfig(raw.checks), secrets: readAppSecrets(cfg), notify: readNotify(cfg), rollback };
+      const rollback = {
+        config: parseRollbackConfig(readRaw(cfg, ["rollback"]).rollback),
+        trackerToken: cfg.getSecret("trackerToken") ?? pulumi.secret(""),
+      };
+      return {
+        role,
+        app: parseAppConfig(raw),
+        checks: parseChecksConfig(raw.checks),
+        secrets: readAppSecrets(cfg),
+        notify: readNotify(cfg),
+        rollback,
+      };
     }
     case "restore": {
       const raw = readRaw(cfg, ["backup", "disposablePostgres", "restore", "smoke"]);
@@ -108,7 +125,11 @@ export function loadConfig(): StackConfig | RestoreStackConfig | DrillStackConfi
       const notify = readNotify(cfg);
       // The drill escalates to the Lead Engineer: running it with nobody to tell would hide a failure.
       if (!notify.config.smtp && cfg.getSecret("notifyWebhookUrl") === undefined) {
-        throw new ConfigError("notify", "no transport is configured for the drill's escalations", "set notify.smtp.host or the notifyWebhookUrl secret (pulumi config set --secret notifyWebhookUrl …)");
+        throw new ConfigError(
+          "notify",
+          "no transport is configured for the drill's escalations",
+          "set notify.smtp.host or the notifyWebhookUrl secret (pulumi config set --secret notifyWebhookUrl …)",
+        );
       }
       return { role, drill: parseDrillConfig(readRaw(cfg, ["drill"]).drill, new Date()), notify, secrets };
     }

@@ -50,7 +50,11 @@ function parseContacts(value: unknown): Record<string, string> {
   const contacts: Record<string, string> = {};
   for (const [name, address] of Object.entries(value)) {
     if (typeof address !== "string" || !EMAIL.test(address)) {
-      throw new ConfigError(`notify.contacts.${name}`, `${JSON.stringify(address)} is not an e-mail address`, "set e.g. oncall@laptoppro.my");
+      throw new ConfigError(
+        `notify.contacts.${name}`,
+        `${JSON.stringify(address)} is not an e-mail address`,
+        "set e.g. oncall@laptoppro.my",
+      );
     }
     contacts[name] = address;
   }
@@ -62,10 +66,19 @@ function parseRoutes(value: unknown, contacts: Record<string, string>): Record<N
   const routes = {} as Record<NoticeKind, string[]>;
   for (const kind of NOTICE_KINDS) {
     const names = raw[kind] ?? NOTIFY_DEFAULTS.routes[kind];
-    if (!Array.isArray(names)) throw new ConfigError(`notify.routes.${kind}`, "is not a list of contact names", `use names of notify.contacts: ${Object.keys(contacts).join(", ")}`);
+    if (!Array.isArray(names))
+      throw new ConfigError(
+        `notify.routes.${kind}`,
+        "is not a list of contact names",
+        `use names of notify.contacts: ${Object.keys(contacts).join(", ")}`,
+      );
     for (const name of names) {
       if (typeof name !== "string" || !(name in contacts)) {
-        throw new ConfigError(`notify.routes.${kind}`, `${JSON.stringify(name)} is not a contact`, `use names of notify.contacts: ${Object.keys(contacts).join(", ")}`);
+        throw new ConfigError(
+          `notify.routes.${kind}`,
+          `${JSON.stringify(name)} is not a contact`,
+          `use names of notify.contacts: ${Object.keys(contacts).join(", ")}`,
+        );
       }
     }
     routes[kind] = names as string[];
@@ -81,7 +94,8 @@ function parseSmtp(value: unknown): SmtpSettings | undefined {
     throw new ConfigError("notify.smtp.host", "is not set", "set the SMTP relay host, e.g. smtp.laptoppro.my");
   }
   const from = optionalString("notify.smtp.from", value.from, NOTIFY_DEFAULTS.from);
-  if (!EMAIL.test(from)) throw new ConfigError("notify.smtp.from", `"${from}" is not an e-mail address`, `set e.g. ${NOTIFY_DEFAULTS.from}`);
+  if (!EMAIL.test(from))
+    throw new ConfigError("notify.smtp.from", `"${from}" is not an e-mail address`, `set e.g. ${NOTIFY_DEFAULTS.from}`);
   return {
     host: value.host,
     port: optionalNumber("notify.smtp.port", value.port, NOTIFY_DEFAULTS.smtpPort, { min: 1, integer: true }),
@@ -124,17 +138,35 @@ function parseTracker(value: unknown): TrackerConfig | undefined {
   const fix = 'set e.g. {"url": "https://api.github.com/repos/<owner>/<repo>/issues"}';
   if (!isObject(value)) throw new ConfigError("rollback.tracker", "is not an object", fix);
   rejectUnknownKeys("rollback.tracker", value, ["url", "labels", "incident"]);
-  if (typeof value.url !== "string" || !/^https?:\/\/[^/]/.test(value.url)) throw new ConfigError("rollback.tracker.url", `${JSON.stringify(value.url)} is not an http(s) URL`, fix);
+  if (typeof value.url !== "string" || !/^https?:\/\/[^/]/.test(value.url))
+    throw new ConfigError("rollback.tracker.url", `${JSON.stringify(value.url)} is not an http(s) URL`, fix);
   const labels = value.labels ?? ROLLBACK_DEFAULTS.labels;
   if (!Array.isArray(labels) || labels.some((l) => typeof l !== "string" || l === "")) {
-    throw new ConfigError("rollback.tracker.labels", "is not a list of label names", `set e.g. ${JSON.stringify(ROLLBACK_DEFAULTS.labels)}`);
+    throw new ConfigError(
+      "rollback.tracker.labels",
+      "is not a list of label names",
+      `set e.g. ${JSON.stringify(ROLLBACK_DEFAULTS.labels)}`,
+    );
   }
   const incident = value.incident === undefined ? undefined : String(value.incident);
-  if (incident !== undefined && !/^[A-Za-z0-9_-]+$/.test(incident)) throw new ConfigError("rollback.tracker.incident", `${JSON.stringify(value.incident)} is not an incident number or id`, "set e.g. 42, or leave it out to open a new incident");
+  if (incident !== undefined && !/^[A-Za-z0-9_-]+$/.test(incident))
+    throw new ConfigError(
+      "rollback.tracker.incident",
+      `${JSON.stringify(value.incident)} is not an incident number or id`,
+      "set e.g. 42, or leave it out to open a new incident",
+    );
   return { url: value.url.replace(/\/+$/, ""), labels: labels as string[], incident };
 }
 
 export function parseRollbackConfig(value: unknown): RollbackConfig {
-  const raw = optionalSection("rollback", value, ["tracker", "reportsDir"], '{"tracker": {"url": "https://api.github.com/repos/<owner>/<repo>/issues"}}');
-  return { tracker: parseTracker(raw.tracker), reportsDir: optionalString("rollback.reportsDir", raw.reportsDir, ROLLBACK_DEFAULTS.reportsDir) };
+  const raw = optionalSection(
+    "rollback",
+    value,
+    ["tracker", "reportsDir"],
+    '{"tracker": {"url": "https://api.github.com/repos/<owner>/<repo>/issues"}}',
+  );
+  return {
+    tracker: parseTracker(raw.tracker),
+    reportsDir: optionalString("rollback.reportsDir", raw.reportsDir, ROLLBACK_DEFAULTS.reportsDir),
+  };
 }

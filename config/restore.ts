@@ -56,7 +56,12 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function parseBackupSource(value: unknown): BackupSource {
   const d = RESTORE_DEFAULTS.backup;
-  const raw = optionalSection("backup", value, ["endpoint", "region", "bucket", "prefix", "maxAgeHours", "timeoutSeconds"], '{"endpoint": "http://minio:9000", "bucket": "backups", "prefix": "spec-1/"}');
+  const raw = optionalSection(
+    "backup",
+    value,
+    ["endpoint", "region", "bucket", "prefix", "maxAgeHours", "timeoutSeconds"],
+    '{"endpoint": "http://minio:9000", "bucket": "backups", "prefix": "spec-1/"}',
+  );
   const endpoint = raw.endpoint === undefined ? undefined : optionalString("backup.endpoint", raw.endpoint, "http://minio:9000");
   if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
     throw new ConfigError("backup.endpoint", `"${endpoint}" is not an http(s) URL`, "set e.g. http://minio:9000");
@@ -75,33 +80,55 @@ export function parseBackupSource(value: unknown): BackupSource {
 
 export function parseDisposablePostgres(value: unknown): DisposablePostgresConfig {
   const d = RESTORE_DEFAULTS.disposablePostgres;
-  const raw = optionalSection("disposablePostgres", value, ["engine", "port", "image", "binDir", "startTimeoutSeconds"], '{"engine": "local"}');
+  const raw = optionalSection(
+    "disposablePostgres",
+    value,
+    ["engine", "port", "image", "binDir", "startTimeoutSeconds"],
+    '{"engine": "local"}',
+  );
   const engine = oneOf("disposablePostgres.engine", raw.engine, ENGINES, d.engine);
   const port = optionalNumber("disposablePostgres.port", raw.port, engine === "docker" ? d.dockerPort : d.localPort, { integer: true });
   if (port > 65535 || (engine === "docker" && port === 0)) {
-    throw new ConfigError("disposablePostgres.port", `${port} is not a usable port for the ${engine} engine`, `set 1–65535${engine === "local" ? " or 0 for a free port" : ` (default ${d.dockerPort})`}`);
+    throw new ConfigError(
+      "disposablePostgres.port",
+      `${port} is not a usable port for the ${engine} engine`,
+      `set 1–65535${engine === "local" ? " or 0 for a free port" : ` (default ${d.dockerPort})`}`,
+    );
   }
   return {
     engine,
     port,
     image: optionalString("disposablePostgres.image", raw.image, d.image),
     binDir: raw.binDir === undefined ? undefined : optionalString("disposablePostgres.binDir", raw.binDir, "/usr/lib/postgresql/16/bin"),
-    startTimeoutSeconds: optionalNumber("disposablePostgres.startTimeoutSeconds", raw.startTimeoutSeconds, d.startTimeoutSeconds, { min: 1 }),
+    startTimeoutSeconds: optionalNumber("disposablePostgres.startTimeoutSeconds", raw.startTimeoutSeconds, d.startTimeoutSeconds, {
+      min: 1,
+    }),
   };
 }
 
 export function parseRestoreSettings(value: unknown): RestoreSettings {
   const d = RESTORE_DEFAULTS.restore;
-  const raw = optionalSection("restore", value, ["database", "jobs", "timeoutMinutes", "statementTimeoutSeconds", "reportsDir"], '{"jobs": 4}');
+  const raw = optionalSection(
+    "restore",
+    value,
+    ["database", "jobs", "timeoutMinutes", "statementTimeoutSeconds", "reportsDir"],
+    '{"jobs": 4}',
+  );
   const database = optionalString("restore.database", raw.database, d.database);
   if (!IDENTIFIER.test(database) || database === "postgres" || database.startsWith("template")) {
-    throw new ConfigError("restore.database", `"${database}" is not a plain lower-case identifier other than postgres/template*`, `set e.g. ${d.database}`);
+    throw new ConfigError(
+      "restore.database",
+      `"${database}" is not a plain lower-case identifier other than postgres/template*`,
+      `set e.g. ${d.database}`,
+    );
   }
   return {
     database,
     jobs: optionalNumber("restore.jobs", raw.jobs, d.jobs, { integer: true }),
     timeoutMinutes: optionalNumber("restore.timeoutMinutes", raw.timeoutMinutes, d.timeoutMinutes, { min: 1 }),
-    statementTimeoutSeconds: optionalNumber("restore.statementTimeoutSeconds", raw.statementTimeoutSeconds, d.statementTimeoutSeconds, { min: 1 }),
+    statementTimeoutSeconds: optionalNumber("restore.statementTimeoutSeconds", raw.statementTimeoutSeconds, d.statementTimeoutSeconds, {
+      min: 1,
+    }),
     reportsDir: optionalString("restore.reportsDir", raw.reportsDir, d.reportsDir),
   };
 }
@@ -110,7 +137,8 @@ function parseExpectation(key: string, value: unknown): SmokeExpectation {
   const example = '{"minRows": 1} or {"nonZero": true}';
   if (!isObject(value)) throw new ConfigError(key, "is missing or not an object", `set e.g. ${example}`);
   rejectUnknownKeys(key, value, ["minRows", "nonZero"]);
-  if (value.nonZero !== undefined && typeof value.nonZero !== "boolean") throw new ConfigError(`${key}.nonZero`, `${JSON.stringify(value.nonZero)} is not true or false`, "set true or false");
+  if (value.nonZero !== undefined && typeof value.nonZero !== "boolean")
+    throw new ConfigError(`${key}.nonZero`, `${JSON.stringify(value.nonZero)} is not true or false`, "set true or false");
   const minRows = value.minRows === undefined ? undefined : optionalNumber(`${key}.minRows`, value.minRows, 1, { integer: true });
   if (minRows === undefined && value.nonZero !== true) throw new ConfigError(key, "expects nothing", `set e.g. ${example}`);
   return { ...(minRows === undefined ? {} : { minRows }), ...(value.nonZero === true ? { nonZero: true } : {}) };
@@ -119,7 +147,8 @@ function parseExpectation(key: string, value: unknown): SmokeExpectation {
 export function parseSmokeQueries(value: unknown): readonly SmokeQuery[] {
   if (value === undefined) return DEFAULT_SMOKE_QUERIES;
   const example = '[{"name": "users", "sql": "SELECT count(*) FROM users", "expect": {"nonZero": true}}]';
-  if (!Array.isArray(value) || value.length === 0) throw new ConfigError("smoke", "is not a non-empty list", `set e.g. ${example}, or unset it for the runbook's defaults`);
+  if (!Array.isArray(value) || value.length === 0)
+    throw new ConfigError("smoke", "is not a non-empty list", `set e.g. ${example}, or unset it for the runbook's defaults`);
   const names = new Set<string>();
   return value.map((q, i) => {
     const key = `smoke[${i}]`;
@@ -128,7 +157,11 @@ export function parseSmokeQueries(value: unknown): readonly SmokeQuery[] {
     const name = optionalString(`${key}.name`, q.name ?? "", "users");
     if (names.has(name)) throw new ConfigError(`${key}.name`, `"${name}" is used twice`, "give each smoke query its own name");
     names.add(name);
-    return { name, sql: optionalString(`${key}.sql`, q.sql ?? "", "SELECT count(*) FROM users"), expect: parseExpectation(`${key}.expect`, q.expect) };
+    return {
+      name,
+      sql: optionalString(`${key}.sql`, q.sql ?? "", "SELECT count(*) FROM users"),
+      expect: parseExpectation(`${key}.expect`, q.expect),
+    };
   });
 }
 

@@ -23,13 +23,24 @@ export function markerKey(prefix: string, queue: string): string {
   return `${prefix}:${queue}:spec1-drill-paused`;
 }
 
-async function withQueues<T>(target: QueueTarget, names: readonly string[], use: (queues: Map<string, any>, redis: any) => Promise<T>): Promise<T> {
+async function withQueues<T>(
+  target: QueueTarget,
+  names: readonly string[],
+  use: (queues: Map<string, any>, redis: any) => Promise<T>,
+): Promise<T> {
   const { Queue } = require("bullmq");
   const IORedis = require("ioredis");
   // commandTimeout: connectTimeout ends at the TCP connect, so a server that accepts and never answers
   // would hold the drill, and the queues it paused, forever. disconnectTimeout: a socket that never
   // connected would otherwise keep the process alive 2 s more.
-  const redis = new IORedis(target.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: target.timeoutMs, commandTimeout: target.timeoutMs, disconnectTimeout: 200, lazyConnect: true, retryStrategy: () => null });
+  const redis = new IORedis(target.redisUrl, {
+    maxRetriesPerRequest: 1,
+    connectTimeout: target.timeoutMs,
+    commandTimeout: target.timeoutMs,
+    disconnectTimeout: 200,
+    lazyConnect: true,
+    retryStrategy: () => null,
+  });
   let lastError = "";
   redis.on("error", (e: Error & { code?: string }) => (lastError = e.code ?? e.message));
   const queues = new Map<string, any>();

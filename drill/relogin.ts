@@ -19,7 +19,10 @@ export interface AttemptReport {
   readonly ms: number;
 }
 
-export type ReloginSettings = Pick<DrillConfig, "gatewayUrl" | "gatewayWsUrl" | "qrAttempts" | "qrTimeoutMs" | "openTimeoutMs" | "requestTimeoutMs">;
+export type ReloginSettings = Pick<
+  DrillConfig,
+  "gatewayUrl" | "gatewayWsUrl" | "qrAttempts" | "qrTimeoutMs" | "openTimeoutMs" | "requestTimeoutMs"
+>;
 
 export interface ReloginReport {
   readonly session: string;
@@ -65,14 +68,19 @@ async function attemptOnce(session: string, s: ReloginSettings, token: string | 
       return { result: "gateway-error", detail: (err as Error).message, qrShown: false };
     }
     const mine = (e: GatewayEvent) => e.kind !== "unknown" && e.sessionId === session;
-    const first = await stream.waitFor((e) => mine(e) && (e.kind === "qr" || (e.kind === "status" && e.status !== "connecting")), s.qrTimeoutMs);
-    if (first.outcome === "timeout") return { result: "no-qr", detail: `no QR within ${s.qrTimeoutMs}ms; ${lastSeen(first.seen)}`, qrShown: false };
+    const first = await stream.waitFor(
+      (e) => mine(e) && (e.kind === "qr" || (e.kind === "status" && e.status !== "connecting")),
+      s.qrTimeoutMs,
+    );
+    if (first.outcome === "timeout")
+      return { result: "no-qr", detail: `no QR within ${s.qrTimeoutMs}ms; ${lastSeen(first.seen)}`, qrShown: false };
     if (first.outcome === "dropped") return dropped(first.closeCode, first.closeReason, false);
     if (first.event.kind === "status") return statusResult(first.event, false);
     if (first.event.kind !== "qr") return { result: "gateway-error", detail: "unexpected event", qrShown: false };
     log(await qrBlock(session, first.event.qr, s.openTimeoutMs));
     const next = await stream.waitFor((e) => mine(e) && e.kind === "status" && e.status !== "connecting", s.openTimeoutMs);
-    if (next.outcome === "timeout") return { result: "open-timeout", detail: `QR shown, no open within ${s.openTimeoutMs}ms; ${lastSeen(next.seen)}`, qrShown: true };
+    if (next.outcome === "timeout")
+      return { result: "open-timeout", detail: `QR shown, no open within ${s.openTimeoutMs}ms; ${lastSeen(next.seen)}`, qrShown: true };
     if (next.outcome === "dropped") return dropped(next.closeCode, next.closeReason, true);
     return statusResult(next.event, true);
   } finally {
@@ -82,9 +90,15 @@ async function attemptOnce(session: string, s: ReloginSettings, token: string | 
 
 function statusResult(event: GatewayEvent, qrShown: boolean): Attempt {
   if (event.kind !== "status") return { result: "gateway-error", detail: describeEvent(event), qrShown };
-  if (event.status === "open") return { result: "open", detail: qrShown ? "QR scanned, status open" : "opened without a QR (the session's credentials were still valid)", qrShown };
+  if (event.status === "open")
+    return {
+      result: "open",
+      detail: qrShown ? "QR scanned, status open" : "opened without a QR (the session's credentials were still valid)",
+      qrShown,
+    };
   if (event.reason === "qr-expired") return { result: "qr-expired", detail: `QR expired before a scan: ${describeEvent(event)}`, qrShown };
-  if (event.reason === "connection-lost") return { result: "connection-lost", detail: `gateway lost the WhatsApp connection: ${describeEvent(event)}`, qrShown };
+  if (event.reason === "connection-lost")
+    return { result: "connection-lost", detail: `gateway lost the WhatsApp connection: ${describeEvent(event)}`, qrShown };
   return { result: "closed", detail: describeEvent(event), qrShown };
 }
 

@@ -48,8 +48,13 @@ export function sessionLines(r: DrillReport): string[] {
 export function queueLines(r: DrillReport): string[] {
   const lines = [`paused by the drill: ${r.pause.pausedByDrill.join(", ") || "none"}`];
   if (r.pause.alreadyPaused.length > 0) lines.push(`already paused before the drill, left paused: ${r.pause.alreadyPaused.join(", ")}`);
-  for (const [q, run] of Object.entries(r.pause.leftoverFrom)) lines.push(`${q} was left paused by drill ${run} (interrupted); resumed now`);
-  lines.push(r.resume.error ? `RESUME FAILED — resume by hand in the worker dashboard: ${r.resume.error}` : `resumed: ${r.resume.resumed.join(", ") || "none"}`);
+  for (const [q, run] of Object.entries(r.pause.leftoverFrom))
+    lines.push(`${q} was left paused by drill ${run} (interrupted); resumed now`);
+  lines.push(
+    r.resume.error
+      ? `RESUME FAILED — resume by hand in the worker dashboard: ${r.resume.error}`
+      : `resumed: ${r.resume.resumed.join(", ") || "none"}`,
+  );
   return lines;
 }
 
@@ -81,7 +86,9 @@ export function escalationNotice(runId: string, s: ReloginReport, logLines: numb
 
 export function drillMarkdown(r: DrillReport): string {
   const failures = drillFailures(r);
-  const attempts = r.sessions.flatMap((s) => s.attempts.map((a) => [s.session, a.attempt, a.result, a.qrShown ? "yes" : "no", `${(a.ms / 1000).toFixed(1)}s`, a.detail]));
+  const attempts = r.sessions.flatMap((s) =>
+    s.attempts.map((a) => [s.session, a.attempt, a.result, a.qrShown ? "yes" : "no", `${(a.ms / 1000).toFixed(1)}s`, a.detail]),
+  );
   return [
     `# QR re-login drill ${r.runId}`,
     "",
@@ -90,7 +97,10 @@ export function drillMarkdown(r: DrillReport): string {
     "",
     "## Sessions",
     "",
-    markdownTable(["session", "outcome", "attempts", "escalation"], r.sessions.map((s) => [s.session, s.ok ? "open" : s.result, s.attempts.length, s.escalation ?? ""])),
+    markdownTable(
+      ["session", "outcome", "attempts", "escalation"],
+      r.sessions.map((s) => [s.session, s.ok ? "open" : s.result, s.attempts.length, s.escalation ?? ""]),
+    ),
     "",
     "## Attempts",
     "",

@@ -13,7 +13,16 @@ import type { NotifyCredentials } from "../notify/notifier";
 import { describeDeliveries, sendNotice } from "../notify/notifier";
 import { pauseQueues, PauseResult, resumeQueues } from "./queues";
 import { ReloginSettings, reloginSession } from "./relogin";
-import { drillFailures, DrillReport, drillMarkdown, drillResultNotice, escalationNotice, outcomeError, ResumeReport, SessionOutcome } from "./report";
+import {
+  drillFailures,
+  DrillReport,
+  drillMarkdown,
+  drillResultNotice,
+  escalationNotice,
+  outcomeError,
+  ResumeReport,
+  SessionOutcome,
+} from "./report";
 import { armResumeGuard, disarmResumeGuard } from "./resumeGuard";
 import { pickSender, sendAndConfirm, TestMessageSettings, TestMessageReport } from "./testMessage";
 
@@ -42,10 +51,19 @@ const pauseProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: QueueTargetInputs) {
     const target = { redisUrl: inputs.redisUrl, prefix: inputs.queuePrefix, timeoutMs: inputs.requestTimeoutMs };
     const result = await pauseQueues(target, inputs.queues, inputs.runId);
-    pulumi.log.info(`outbound queues paused: ${result.pausedByDrill.join(", ") || "none"}; already paused: ${result.alreadyPaused.join(", ") || "none"}`);
+    pulumi.log.info(
+      `outbound queues paused: ${result.pausedByDrill.join(", ") || "none"}; already paused: ${result.alreadyPaused.join(", ") || "none"}`,
+    );
     const say = (line: string) => void process.stderr.write(`${line}\n`);
-    armResumeGuard(async () => `resumed ${(await resumeQueues(target, result.pausedByDrill)).join(", ") || "nothing"}`, say, inputs.requestTimeoutMs * 3);
-    return { id: `pause-${inputs.runId}`, outs: { runId: inputs.runId, queues: inputs.queues, queuePrefix: inputs.queuePrefix, ...result } };
+    armResumeGuard(
+      async () => `resumed ${(await resumeQueues(target, result.pausedByDrill)).join(", ") || "nothing"}`,
+      say,
+      inputs.requestTimeoutMs * 3,
+    );
+    return {
+      id: `pause-${inputs.runId}`,
+      outs: { runId: inputs.runId, queues: inputs.queues, queuePrefix: inputs.queuePrefix, ...result },
+    };
   },
   async delete() {},
 };
@@ -55,7 +73,12 @@ export class QueuePause extends pulumi.dynamic.Resource {
   declare readonly alreadyPaused: pulumi.Output<string[]>;
   declare readonly leftoverFrom: pulumi.Output<Record<string, string>>;
   constructor(name: string, args: In<QueueTargetInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(pauseProvider, name, { ...args, redisUrl: pulumi.secret(args.redisUrl), pausedByDrill: undefined, alreadyPaused: undefined, leftoverFrom: undefined }, opts);
+    super(
+      pauseProvider,
+      name,
+      { ...args, redisUrl: pulumi.secret(args.redisUrl), pausedByDrill: undefined, alreadyPaused: undefined, leftoverFrom: undefined },
+      opts,
+    );
   }
 }
 
@@ -80,7 +103,12 @@ const reloginProvider: pulumi.dynamic.ResourceProvider = {
     } catch (err) {
       // A bug or an unforeseen failure must still leave the drill able to resume the queues.
       const detail = (err as Error).message;
-      report = { session: inputs.session, ok: false, result: "gateway-error" as const, attempts: [{ attempt: 1, result: "gateway-error" as const, qrShown: false, detail, ms: 0 }] };
+      report = {
+        session: inputs.session,
+        ok: false,
+        result: "gateway-error" as const,
+        attempts: [{ attempt: 1, result: "gateway-error" as const, qrShown: false, detail, ms: 0 }],
+      };
     }
     const outcome: SessionOutcome = report.ok ? report : { ...report, escalation: await escalate(inputs, report) };
     return { id: `${inputs.session}-${inputs.runId}`, outs: { runId: inputs.runId, ...outcome } };
@@ -91,7 +119,12 @@ const reloginProvider: pulumi.dynamic.ResourceProvider = {
 async function escalate(inputs: ReloginInputs, report: SessionOutcome): Promise<string> {
   const opts = { token: inputs.gatewayToken, timeoutMs: inputs.requestTimeoutMs };
   const logs = await fetchGatewayLogs(inputs.gatewayUrl, inputs.logLines, opts);
-  const deliveries = await sendNotice(inputs.notify, inputs.notifyCredentials, escalationNotice(inputs.runId, report, inputs.logLines, logs), [inputs.gatewayToken]);
+  const deliveries = await sendNotice(
+    inputs.notify,
+    inputs.notifyCredentials,
+    escalationNotice(inputs.runId, report, inputs.logLines, logs),
+    [inputs.gatewayToken],
+  );
   const summary = describeDeliveries(deliveries);
   pulumi.log.warn(`session ${inputs.session}: escalated to ${inputs.notify.routes.escalation.join(", ")}: ${summary}`);
   return summary;
@@ -102,11 +135,18 @@ export class SessionRelogin extends pulumi.dynamic.Resource {
   declare readonly outcome: pulumi.Output<SessionOutcome>;
   constructor(name: string, args: In<ReloginInputs>, opts?: pulumi.CustomResourceOptions) {
     const secrets = { gatewayToken: pulumi.secret(args.gatewayToken ?? ""), notifyCredentials: pulumi.secret(args.notifyCredentials) };
-    super(reloginProvider, name, { ...args, ...secrets, ok: undefined, result: undefined, attempts: undefined, escalation: undefined }, opts);
+    super(
+      reloginProvider,
+      name,
+      { ...args, ...secrets, ok: undefined, result: undefined, attempts: undefined, escalation: undefined },
+      opts,
+    );
     const self = this as unknown as Record<string, pulumi.Output<any>>;
     this.outcome = pulumi
       .all([args.session, self.ok, self.result, self.attempts, self.escalation])
-      .apply(([session, ok, result, attempts, escalation]): SessionOutcome => (escalation === undefined ? { session, ok, result, attempts } : { session, ok, result, attempts, escalation }));
+      .apply(([session, ok, result, attempts, escalation]): SessionOutcome =>
+        escalation === undefined ? { session, ok, result, attempts } : { session, ok, result, attempts, escalation },
+      );
   }
 }
 
@@ -157,7 +197,12 @@ const testMessageProvider: pulumi.dynamic.ResourceProvider = {
     const sender = pickSender(inputs.session, inputs.opened);
     const report: TestMessageReport = sender
       ? await sendAndConfirm(inputs, sender, inputs.gatewayToken, inputs.runId, (l) => pulumi.log.info(l))
-      : { ok: false, chatId: inputs.chatId, detail: `not sent: ${inputs.session ? `session ${inputs.session} did not` : "no drilled session"} reached open`, ms: 0 };
+      : {
+          ok: false,
+          chatId: inputs.chatId,
+          detail: `not sent: ${inputs.session ? `session ${inputs.session} did not` : "no drilled session"} reached open`,
+          ms: 0,
+        };
     // `session` only when configured: an absent one must compare equal to an absent one (no perpetual diff).
     const identity = { runId: inputs.runId, chatId: inputs.chatId, ...(inputs.session ? { session: inputs.session } : {}) };
     return { id: `test-message-${inputs.runId}`, outs: { ...identity, report } };
@@ -192,9 +237,18 @@ const outcomeProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: OutcomeInputs) {
     const finishedAt = new Date();
     const report: DrillReport = { ...inputs, finishedAt: finishedAt.toISOString() };
-    const plain = { runId: report.runId, finishedAt: report.finishedAt, pause: report.pause, resume: report.resume, sessions: report.sessions, testMessage: report.testMessage };
+    const plain = {
+      runId: report.runId,
+      finishedAt: report.finishedAt,
+      pause: report.pause,
+      resume: report.resume,
+      sessions: report.sessions,
+      testMessage: report.testMessage,
+    };
     const files = writeOpsLogEntry(inputs.reportsDir, `drill-${entryTimestamp(finishedAt)}`, drillMarkdown(report), plain);
-    const notified = describeDeliveries(await sendNotice(inputs.notify, inputs.notifyCredentials, drillResultNotice(report), [inputs.gatewayToken]));
+    const notified = describeDeliveries(
+      await sendNotice(inputs.notify, inputs.notifyCredentials, drillResultNotice(report), [inputs.gatewayToken]),
+    );
     pulumi.log.info(`drill report: ${files.markdownPath}; result sent: ${notified}`);
     if (drillFailures(report).length > 0) throw new Error(`${outcomeError(report)}\nreport: ${files.markdownPath}`);
     return { id: `outcome-${inputs.runId}`, outs: { runId: inputs.runId, report: files.markdownPath, notified } };

@@ -21,9 +21,14 @@ export function armResumeGuard(resume: () => Promise<string>, log: (line: string
     const handler = () => {
       disarmResumeGuard();
       log(`drill interrupted by ${signal}: resuming paused queues before exit`);
-      const bound = new Promise<string>((resolve) => setTimeout(() => resolve(`resume did not finish within ${boundMs}ms`), boundMs).unref());
+      const bound = new Promise<string>((resolve) =>
+        setTimeout(() => resolve(`resume did not finish within ${boundMs}ms`), boundMs).unref(),
+      );
       Promise.race([resume(), bound])
-        .then((outcome) => log(`drill interrupted: ${outcome}`), (err) => log(`drill interrupted: resume FAILED: ${(err as Error).message}`))
+        .then(
+          (outcome) => log(`drill interrupted: ${outcome}`),
+          (err) => log(`drill interrupted: resume FAILED: ${(err as Error).message}`),
+        )
         .finally(() => process.exit(EXIT_CODES[signal]));
     };
     handlers.set(signal, handler);

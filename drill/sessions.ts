@@ -13,7 +13,9 @@ export async function drillSessions(
   if (configured) return [...configured];
   const token = await new Promise<string>((resolve) => gateway.token.apply((t) => resolve(t)));
   const sessions = await listSessions(gateway.url, { token: token || undefined, timeoutMs: gateway.timeoutMs }).catch((err: Error) => {
-    throw new Error(`drill.sessions is not set and the gateway's session list could not be read (${err.message}); set drill.sessions or make ${gateway.url}/sessions reachable`);
+    throw new Error(
+      `drill.sessions is not set and the gateway's session list could not be read (${err.message}); set drill.sessions or make ${gateway.url}/sessions reachable`,
+    );
   });
   if (sessions.length === 0) throw new Error(`drill.sessions is not set and ${gateway.url}/sessions lists no session; set drill.sessions`);
   return sessions.map((s) => s.id);

@@ -79,7 +79,13 @@ export async function sendAndConfirm(
       { what: "test message in the chat console", deadlineMs: s.confirmTimeoutMs, intervalMs: Math.min(1000, s.confirmTimeoutMs / 4) },
     );
   } catch (err) {
-    return { ...base, ok: false, messageId, detail: `sent as ${messageId}, never reached the console: ${(err as Error).message}`, ms: Date.now() - started };
+    return {
+      ...base,
+      ok: false,
+      messageId,
+      detail: `sent as ${messageId}, never reached the console: ${(err as Error).message}`,
+      ms: Date.now() - started,
+    };
   }
   return { ...base, ok: true, messageId, detail: `sent as ${messageId} and seen in the chat console`, ms: Date.now() - started };
 }

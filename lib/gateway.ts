@@ -107,7 +107,9 @@ export function openEventStream(wsUrl: string, opts: GatewayCallOptions): Promis
   const socket: WsClient = new WebSocket(wsUrl, { headers: authHeaders(opts.token), handshakeTimeout: opts.timeoutMs });
   return new Promise((resolve, reject) => {
     socket.once("open", () => resolve(eventStream(socket)));
-    socket.once("error", (err: Error) => reject(new GatewayCallError(`WebSocket ${wsUrl}`, undefined, describeFetchError(err, opts.timeoutMs))));
+    socket.once("error", (err: Error) =>
+      reject(new GatewayCallError(`WebSocket ${wsUrl}`, undefined, describeFetchError(err, opts.timeoutMs))),
+    );
     socket.once("unexpected-response", (_req, res) => {
       socket.terminate();
       reject(new GatewayCallError(`WebSocket ${wsUrl}`, res.statusCode, `HTTP ${res.statusCode} on upgrade`));

@@ -22,11 +22,17 @@ export function writeOpsLogEntry(dir: string, name: string, markdown: string, da
 
 /** A file-name-safe UTC timestamp: 2026-11-04T14-00-00Z. */
 export function entryTimestamp(at: Date): string {
-  return at.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/:/g, "-");
+  return at
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z")
+    .replace(/:/g, "-");
 }
 
 export function markdownTable(headers: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  const cell = (v: unknown) => String(v ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ");
+  const cell = (v: unknown) =>
+    String(v ?? "")
+      .replace(/\|/g, "\\|")
+      .replace(/\n/g, " ");
   return [
     `| ${headers.map(cell).join(" | ")} |`,
     `| ${headers.map(() => "---").join(" | ")} |`,

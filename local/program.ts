@@ -115,7 +115,10 @@ export async function runProgram(pulumi: Pulumi, load: () => Promise<Props>, opt
     config[`spec1:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
   }
   for (const [key, value] of Object.entries(opts.secrets ?? {})) config[`spec1:${key}`] = value;
-  pulumi.runtime.setAllConfig(config, Object.keys(opts.secrets ?? {}).map((k) => `spec1:${k}`));
+  pulumi.runtime.setAllConfig(
+    config,
+    Object.keys(opts.secrets ?? {}).map((k) => `spec1:${k}`),
+  );
 
   const exported = await load();
   const outputs = await resolveOutputs(pulumi, exported);
@@ -153,7 +156,11 @@ function recordRegistrations(pulumi: Pulumi, into: Registration[]): void {
 }
 
 function stripEmpty(obj: Props): Props {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== "" && v !== false && v !== undefined && !(v && typeof v === "object" && Object.keys(v).length === 0)));
+  return Object.fromEntries(
+    Object.entries(obj).filter(
+      ([, v]) => v !== "" && v !== false && v !== undefined && !(v && typeof v === "object" && Object.keys(v).length === 0),
+    ),
+  );
 }
 
 /** Resolves an Output (or a structure holding Outputs) to its plain value; an output unknown in preview to undefined. */

@@ -154,7 +154,7 @@ function readPort(child: ChildProcess, lines: string[], opts: StartOptions): Pro
     const stderr: string[] = [];
     readline.createInterface({ input: child.stderr! }).on("line", (line) => {
       if (port === undefined) stderr.push(line);
-      else lines.push(line), opts.onLine?.(line);
+      else (lines.push(line), opts.onLine?.(line));
     });
     readline.createInterface({ input: child.stdout! }).on("line", (line) => {
       if (port === undefined) {

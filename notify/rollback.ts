@@ -33,7 +33,13 @@ export function imageChanges(olds: Record<string, ImageRef>, news: Record<string
   return Object.keys(news)
     .sort()
     .filter((s) => olds[s]?.reference !== news[s].reference || olds[s]?.digest !== news[s].digest)
-    .map((s) => ({ service: s, from: olds[s] ? tagOf(olds[s].reference) : "(new)", to: tagOf(news[s].reference), fromDigest: olds[s]?.digest ?? "", toDigest: news[s].digest }));
+    .map((s) => ({
+      service: s,
+      from: olds[s] ? tagOf(olds[s].reference) : "(new)",
+      to: tagOf(news[s].reference),
+      fromDigest: olds[s]?.digest ?? "",
+      toDigest: news[s].digest,
+    }));
 }
 
 export function changeSummary(changes: readonly ImageChange[]): string {
@@ -56,7 +62,9 @@ export interface RollbackEvent {
 }
 
 export function rollbackNotice(e: RollbackEvent): Notice {
-  const incident = e.incident ? `Incident: ${e.incident.url}` : `Incident: not filed${e.incidentError ? ` (${e.incidentError})` : " (no tracker configured)"}`;
+  const incident = e.incident
+    ? `Incident: ${e.incident.url}`
+    : `Incident: not filed${e.incidentError ? ` (${e.incidentError})` : " (no tracker configured)"}`;
   return {
     kind: "rollback",
     subject: `Rollback on ${e.stack}: ${changeSummary(e.changes)}`,
@@ -74,7 +82,10 @@ export function incidentBody(e: RollbackEvent): string {
   return [
     `Rollback of stack \`${e.stack}\` at ${e.at}.`,
     "",
-    markdownTable(["service", "from", "to", "running digest"], e.changes.map((c) => [c.service, c.from, c.to, c.toDigest])),
+    markdownTable(
+      ["service", "from", "to", "running digest"],
+      e.changes.map((c) => [c.service, c.from, c.to, c.toDigest]),
+    ),
     "",
     "Post-deploy checks passed:",
     "",
@@ -98,7 +109,10 @@ export function postMortemMarkdown(e: RollbackEvent): string {
     "",
     "## Tags",
     "",
-    markdownTable(["service", "from", "to", "from digest", "to digest"], e.changes.map((c) => [c.service, c.from, c.to, c.fromDigest, c.toDigest])),
+    markdownTable(
+      ["service", "from", "to", "from digest", "to digest"],
+      e.changes.map((c) => [c.service, c.from, c.to, c.fromDigest, c.toDigest]),
+    ),
     "",
     "## Check outputs",
     "",
@@ -143,7 +157,11 @@ export async function fileIncident(
       const comment = await post(`${base}/comments`, { body });
       return { incident: { id: tracker.incident, url: String(comment.html_url ?? base) } };
     }
-    const created = await post(tracker.url, { title: `Rollback on ${event.stack}: ${changeSummary(event.changes)}`, body, labels: tracker.labels });
+    const created = await post(tracker.url, {
+      title: `Rollback on ${event.stack}: ${changeSummary(event.changes)}`,
+      body,
+      labels: tracker.labels,
+    });
     const id = String(created.number ?? created.id ?? "");
     return { incident: { id, url: String(created.html_url ?? created.url ?? `${tracker.url}/${id}`) } };
   } catch (err) {

@@ -9,7 +9,15 @@ import * as path from "path";
 import { POSTGRES_BIN_DIR, startPostgres } from "../local/services/postgres";
 import { stopLocalCluster } from "../restore/localEngine";
 import { LocalS3, S3RVER_CREDENTIALS, startS3 } from "../local/services/s3";
-import { ageBackups, dumpDatabase, SeedSummary, seedDatabase, SMALL_SEED, uploadNewestBackup, uploadOlderBackups } from "../local/fixtures/backups";
+import {
+  ageBackups,
+  dumpDatabase,
+  SeedSummary,
+  seedDatabase,
+  SMALL_SEED,
+  uploadNewestBackup,
+  uploadOlderBackups,
+} from "../local/fixtures/backups";
 import { HOUR_MS } from "../restore/selection";
 import type { Lifecycle } from "./lifecycle";
 
@@ -45,7 +53,11 @@ export async function startBackupStore(lifecycle: Lifecycle, settings: BackupSto
   const ready = seedBackups(lifecycle, s3, settings);
   // Awaited by the restore test; until then a failure must not count as unhandled.
   ready.catch(() => undefined);
-  const values = { s3Endpoint: s3.endpoint, s3AccessKeyId: S3RVER_CREDENTIALS.accessKeyId, s3SecretAccessKey: S3RVER_CREDENTIALS.secretAccessKey };
+  const values = {
+    s3Endpoint: s3.endpoint,
+    s3AccessKeyId: S3RVER_CREDENTIALS.accessKeyId,
+    s3SecretAccessKey: S3RVER_CREDENTIALS.secretAccessKey,
+  };
   return { s3, values, ready };
 }
 
@@ -57,7 +69,9 @@ async function seedBackups(lifecycle: Lifecycle, s3: LocalS3, settings: BackupSt
   const dump = path.join(lifecycle.tempDir, "spec1.dump");
   await dumpDatabase(pg, "spec1", "custom", dump);
   await pg.stop();
-  log(`backups: seeded spec1 on a local Postgres: ${seeded.users} users, ${seeded.recentSales} sales in the last 30 days, tickets ${JSON.stringify(seeded.ticketsByStatus)}; pg_dump -Fc: ${fs.statSync(dump).size} bytes`);
+  log(
+    `backups: seeded spec1 on a local Postgres: ${seeded.users} users, ${seeded.recentSales} sales in the last 30 days, tickets ${JSON.stringify(seeded.ticketsByStatus)}; pg_dump -Fc: ${fs.statSync(dump).size} bytes`,
+  );
 
   const client = s3.client();
   try {
@@ -66,7 +80,9 @@ async function seedBackups(lifecycle: Lifecycle, s3: LocalS3, settings: BackupSt
     const takenAt = new Date(Date.now() - settings.stoppedHoursAgo * HOUR_MS);
     const newestKey = `${settings.prefix}${takenAt.toISOString().slice(0, 10)}T02-00-00Z.dump`;
     await uploadNewestBackup(client, settings.bucket, newestKey, dump, settings.truncated ? "none" : "matching");
-    log(`backups: ${settings.olderBackups} older daily dumps, then ${newestKey}${settings.truncated ? " (TRUNCATED)" : " + .sha256"}, a zero-byte dump and a manifest`);
+    log(
+      `backups: ${settings.olderBackups} older daily dumps, then ${newestKey}${settings.truncated ? " (TRUNCATED)" : " + .sha256"}, a zero-byte dump and a manifest`,
+    );
     if (settings.stoppedHoursAgo > 0) {
       await ageBackups(s3, settings.bucket, settings.prefix, settings.stoppedHoursAgo);
       log(`backups: every object under ${settings.prefix} dated ${settings.stoppedHoursAgo} h earlier: BACKUP_DAILY stopped then`);

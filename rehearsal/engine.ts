@@ -32,7 +32,11 @@ export interface Registration {
 }
 
 /** Check + Diff only, as `pulumi preview` does for a dynamic resource: no side effects. */
-export async function planStep(host: ProviderHost, r: Registration, previous: Deployed | undefined): Promise<{ step: StepKind; inputs: Props }> {
+export async function planStep(
+  host: ProviderHost,
+  r: Registration,
+  previous: Deployed | undefined,
+): Promise<{ step: StepKind; inputs: Props }> {
   const checked = await host.check(r.name, previous?.inputs ?? {}, r.inputs);
   if (checked.failures.length > 0) {
     throw new Error(`invalid inputs: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
@@ -62,7 +66,8 @@ export async function applyStep(
     events.onStart?.(r.name, step);
     let deployed: Deployed;
     if (step === "same") deployed = previous!;
-    else if (step === "update") deployed = { ...previous!, inputs: plan.inputs, outs: await host.update(r.name, previous!.id, previous!.outs, plan.inputs) };
+    else if (step === "update")
+      deployed = { ...previous!, inputs: plan.inputs, outs: await host.update(r.name, previous!.id, previous!.outs, plan.inputs) };
     else {
       const { id, outs } = await host.create(r.name, plan.inputs);
       deployed = { name: r.name, id, inputs: plan.inputs, outs };

@@ -34,13 +34,17 @@ const DRILL_NEXT = [
 ];
 
 /** What the on-call engineer does when a procedure fails, from the runbook. */
-export const NEXT_STEPS: Readonly<Record<Procedure, readonly string[]>> = { rollback: ROLLBACK_NEXT, restore: RESTORE_NEXT, drill: DRILL_NEXT };
+export const NEXT_STEPS: Readonly<Record<Procedure, readonly string[]>> = {
+  rollback: ROLLBACK_NEXT,
+  restore: RESTORE_NEXT,
+  drill: DRILL_NEXT,
+};
 
 /** How long ago BACKUP_DAILY stopped under `--break stale-backup`: well past the restore stack's RPO limit. */
 export const STALE_BACKUP_HOURS = 72;
 
 export const FAULTS = {
-  "health-degraded": { procedure: "rollback", injects: "the API health endpoint answers 200 {\"status\":\"degraded\"}", service: "api" },
+  "health-degraded": { procedure: "rollback", injects: 'the API health endpoint answers 200 {"status":"degraded"}', service: "api" },
   "queue-stuck": { procedure: "rollback", injects: "the worker is stopped while a backlog waits in its queues", service: "worker" },
   "metrics-missing": { procedure: "rollback", injects: "the gateway's /metrics lacks the messages-sent counter", service: "baileys" },
   "truncated-dump": { procedure: "restore", injects: "the newest backup in the bucket is cut off half way" },
@@ -62,7 +66,8 @@ export function parseFault(value: string): Fault {
 export function parseProcedures(value: string): Procedure[] {
   const names = value.split(",").map((s) => s.trim());
   for (const n of names) {
-    if (!(PROCEDURES as readonly string[]).includes(n)) throw new Error(`--only ${n}: unknown procedure; use ${PROCEDURES.join(", ")} (comma-separated)`);
+    if (!(PROCEDURES as readonly string[]).includes(n))
+      throw new Error(`--only ${n}: unknown procedure; use ${PROCEDURES.join(", ")} (comma-separated)`);
   }
   return names as Procedure[];
 }

@@ -53,9 +53,7 @@ export async function startLocalSpec1(lifecycle: Lifecycle, local: LocalSpec1Set
   lifecycle.ports.push(redis.port);
   log("redis-server", `127.0.0.1:${redis.port} (password set)`);
 
-  const gateway = await lifecycle.start("stand-in gateway", () =>
-    startGateway({ token: gatewayToken, faults: local.gateway }),
-  );
+  const gateway = await lifecycle.start("stand-in gateway", () => startGateway({ token: gatewayToken, faults: local.gateway }));
   lifecycle.ports.push(gateway.httpPort, gateway.wsPort);
   log("stand-in gateway", `${gateway.httpUrl} + ${gateway.wsUrl}`);
 
@@ -64,7 +62,9 @@ export async function startLocalSpec1(lifecycle: Lifecycle, local: LocalSpec1Set
   log("stand-in api + console", api.url);
 
   const chat = await lifecycle.start("ops chat webhook", () => receiver());
-  const tracker = await lifecycle.start("incident tracker", () => receiver((call) => ({ number: 101, html_url: `http://${call.headers.host}/issues/101` })));
+  const tracker = await lifecycle.start("incident tracker", () =>
+    receiver((call) => ({ number: 101, html_url: `http://${call.headers.host}/issues/101` })),
+  );
   lifecycle.ports.push(Number(new URL(chat.url).port), Number(new URL(tracker.url).port));
   log("ops chat + tracker", `${chat.url} + ${tracker.url}`);
 
@@ -77,7 +77,9 @@ export async function startLocalSpec1(lifecycle: Lifecycle, local: LocalSpec1Set
     serve: async (settings) => {
       for (const id of settings.sessions) gateway.sessions.set(id, "open");
       if (settings.sessions.length > 0) log("gateway sessions", settings.sessions.join(", "));
-      const worker = await lifecycle.start("worker", () => startWorker({ redisUrl: redis.url, queues: settings.queues, jobMs: local.worker.jobMs }));
+      const worker = await lifecycle.start("worker", () =>
+        startWorker({ redisUrl: redis.url, queues: settings.queues, jobMs: local.worker.jobMs }),
+      );
       if (settings.queues.length > 0) log("worker (BullMQ)", `draining ${settings.queues.join(", ")}`);
       return { ...spec1, worker, settings };
     },

@@ -45,7 +45,8 @@ function startProgram(lifecycle: Lifecycle): Promise<ProgramProcess> {
     });
     lifecycle.pids.push(proc.pid!);
     // What the program logs (e.g. which backup the restore will take) is progress: show it, indented.
-    for (const stream of [proc.stdout!, proc.stderr!]) readline.createInterface({ input: stream }).on("line", (l) => lifecycle.log(`      │ ${l}`));
+    for (const stream of [proc.stdout!, proc.stderr!])
+      readline.createInterface({ input: stream }).on("line", (l) => lifecycle.log(`      │ ${l}`));
     const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
     const stop = async () => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
@@ -80,7 +81,11 @@ export class ProgramRunner {
    * `pulumi preview`: Check and Diff only (no side effects); a resource reads its previous outputs,
    * where the engine would have unknowns. Returns each dynamic resource's verdict and every resource.
    */
-  async preview(host: ProviderHost, request: ProgramRequest, previous: ReadonlyMap<string, Deployed>): Promise<{ verdicts: Map<string, StepKind>; result: UpResult }> {
+  async preview(
+    host: ProviderHost,
+    request: ProgramRequest,
+    previous: ReadonlyMap<string, Deployed>,
+  ): Promise<{ verdicts: Map<string, StepKind>; result: UpResult }> {
     const verdicts = new Map<string, StepKind>();
     const result = await this.run(request, previous, async (r, prev) => {
       try {
@@ -95,7 +100,12 @@ export class ProgramRunner {
     return { verdicts, result };
   }
 
-  private async run(request: ProgramRequest, previous: ReadonlyMap<string, Deployed>, respond: Responder, events: UpEvents = {}): Promise<UpResult & { replaced: Deployed[] }> {
+  private async run(
+    request: ProgramRequest,
+    previous: ReadonlyMap<string, Deployed>,
+    respond: Responder,
+    events: UpEvents = {},
+  ): Promise<UpResult & { replaced: Deployed[] }> {
     const child = await this.start();
     const state = new Map(previous);
     const steps: StepResult[] = [];
@@ -134,7 +144,8 @@ export class ProgramRunner {
         else if (m.kind === "done") finish({ resources: m.stack.resources, outputs: m.stack.outputs });
         else if (!failed) finish({ programError: m.error });
       };
-      const onExit = (code: number | null, signal: string | null) => finish(failed ? {} : { programError: `the program's process ended (${signal ?? code})` });
+      const onExit = (code: number | null, signal: string | null) =>
+        finish(failed ? {} : { programError: `the program's process ended (${signal ?? code})` });
       child.proc.on("message", onMessage).once("exit", onExit);
       child.send({ kind: "run", request });
     });

@@ -26,10 +26,14 @@ export interface CapturedStack {
 }
 
 /** Parent → child. */
-export type ToChild = { kind: "run"; request: ProgramRequest } | { kind: "registered"; seq: number; id?: string; outs?: Props; error?: string };
+export type ToChild =
+  { kind: "run"; request: ProgramRequest } | { kind: "registered"; seq: number; id?: string; outs?: Props; error?: string };
 
 /** Child → parent. */
-export type FromChild = { kind: "register"; seq: number; name: string; inputs: Props } | { kind: "done"; stack: CapturedStack } | { kind: "failed"; error: string };
+export type FromChild =
+  | { kind: "register"; seq: number; name: string; inputs: Props }
+  | { kind: "done"; stack: CapturedStack }
+  | { kind: "failed"; error: string };
 
 const ROOT = path.resolve(__dirname, "..");
 type Pulumi = typeof import("@pulumi/pulumi");

@@ -83,7 +83,11 @@ export async function rehearse(opts: RehearseOptions = {}): Promise<RehearsalRes
       log("");
       for (const line of summaryLines(results, opts.fault)) log(line);
       writeSummary(reportsDir, results, opts.fault);
-      log(`\nReports:\n${listReports(reportsDir).map((r) => `  ${r}`).join("\n")}`);
+      log(
+        `\nReports:\n${listReports(reportsDir)
+          .map((r) => `  ${r}`)
+          .join("\n")}`,
+      );
     }),
   );
   log(`Stopped everything the rehearsal started (${lifecycle.ports.length} ports closed); temp dir removed.`);
@@ -92,18 +96,28 @@ export async function rehearse(opts: RehearseOptions = {}): Promise<RehearsalRes
 }
 
 /** Starts the local SPEC-1 and the provider host, and fills the stack files with the local endpoints. */
-async function prepare(lifecycle: Lifecycle, procedures: readonly Procedure[], fault: Fault | undefined, reportsDir: string): Promise<RehearsalContext> {
+async function prepare(
+  lifecycle: Lifecycle,
+  procedures: readonly Procedure[],
+  fault: Fault | undefined,
+  reportsDir: string,
+): Promise<RehearsalContext> {
   const log = lifecycle.log;
   // Both load Pulumi (seconds): they start while the local SPEC-1 does.
   const program = new ProgramRunner(lifecycle);
   const programReady = program.start();
-  const hostReady = lifecycle.start("dynamic provider host", () => startProviderHost({ stack: "rehearsal", onLine: (l) => log(`      │ ${l}`) }));
+  const hostReady = lifecycle.start("dynamic provider host", () =>
+    startProviderHost({ stack: "rehearsal", onLine: (l) => log(`      │ ${l}`) }),
+  );
   // Awaited below; if the local SPEC-1 fails first, their failure must not count as unhandled.
   for (const starting of [programReady, hostReady]) starting.catch(() => undefined);
   log("\n== Local SPEC-1");
   const stacks = readRehearsalStacks(procedures);
   const { app, restore } = stacks;
-  const local = await startLocalSpec1(lifecycle, { gateway: app.rehearsal.gateway as Partial<GatewayFaults>, worker: app.rehearsal.worker as { jobMs?: number } });
+  const local = await startLocalSpec1(lifecycle, {
+    gateway: app.rehearsal.gateway as Partial<GatewayFaults>,
+    worker: app.rehearsal.worker as { jobMs?: number },
+  });
   const values: Record<string, string | number> = { ...local.values, reportsDir };
   let backups: BackupStore | undefined;
   if (restore) {
@@ -121,7 +135,18 @@ async function prepare(lifecycle: Lifecycle, procedures: readonly Procedure[], f
   lifecycle.ports.push(host.port);
   log(`  started Pulumi's dynamic provider host on 127.0.0.1:${host.port}`);
   await programReady;
-  return { lifecycle, log, host, spec1, fault, reportsDir, rollback, backups, program, requests: new Map(requests.map((r) => [r.label, r.stack])) };
+  return {
+    lifecycle,
+    log,
+    host,
+    spec1,
+    fault,
+    reportsDir,
+    rollback,
+    backups,
+    program,
+    requests: new Map(requests.map((r) => [r.label, r.stack])),
+  };
 }
 
 const PROCEDURE_RUNS: Record<Procedure, (ctx: RehearsalContext) => Promise<ProcedureOutcome>> = {
@@ -138,13 +163,20 @@ async function runProcedure(ctx: RehearsalContext, procedure: Procedure): Promis
   } catch (err) {
     const outcome = err instanceof ProcedureFailure ? err.outcome : { verification: [] };
     const next = NEXT_STEPS[procedure];
-    ctx.log(`\n  ✗ ${procedure} FAILED:\n${indent((err as Error).message, "    ")}\n  What to do next:\n${next.map((n) => `    - ${n}`).join("\n")}`);
+    ctx.log(
+      `\n  ✗ ${procedure} FAILED:\n${indent((err as Error).message, "    ")}\n  What to do next:\n${next.map((n) => `    - ${n}`).join("\n")}`,
+    );
     return { procedure, ok: false, ms: Date.now() - started, error: (err as Error).message, next, ...outcome };
   }
 }
 
 function listReports(dir: string): string[] {
-  return fs.existsSync(dir) ? fs.readdirSync(dir).sort().map((f) => path.join(dir, f)) : [];
+  return fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .sort()
+        .map((f) => path.join(dir, f))
+    : [];
 }
 
 const USAGE = `usage: npm run rehearse -- [--break <${Object.keys(FAULTS).join("|")}>] [--only rollback,restore,drill] [--reports <dir>]`;

@@ -54,7 +54,11 @@ export interface RehearsalStacks {
 
 export function readRehearsalStacks(procedures: readonly Procedure[]): RehearsalStacks {
   const ifRun = (procedure: Procedure, stack: string) => (procedures.includes(procedure) ? readRehearsalStack(stack) : undefined);
-  return { app: readRehearsalStack("rehearsal-app"), restore: ifRun("restore", "rehearsal-restore"), drill: ifRun("drill", "rehearsal-drill") };
+  return {
+    app: readRehearsalStack("rehearsal-app"),
+    restore: ifRun("restore", "rehearsal-restore"),
+    drill: ifRun("drill", "rehearsal-drill"),
+  };
 }
 
 /** The stack with every `{{name}}` replaced by the value the local SPEC-1 gave it. */
@@ -93,8 +97,16 @@ export function productSettings(stacks: readonly { config: Props }[]): ProductSe
  * Each program run the procedures need, by label, with the stack files filled and the rollback's tag
  * change applied. No fault changes a stack's config: faults break the local SPEC-1, as they happen for real.
  */
-export function stackRequests(procedures: readonly Procedure[], stacks: RehearsalStacks, values: Record<string, string | number>, rollback: RollbackChange) {
-  const request = (label: string, s: RehearsalStack, config = s.config) => ({ label, stack: { stack: s.stack, config, secrets: s.secrets } });
+export function stackRequests(
+  procedures: readonly Procedure[],
+  stacks: RehearsalStacks,
+  values: Record<string, string | number>,
+  rollback: RollbackChange,
+) {
+  const request = (label: string, s: RehearsalStack, config = s.config) => ({
+    label,
+    stack: { stack: s.stack, config, secrets: s.secrets },
+  });
   const requests = [];
   if (procedures.includes("rollback")) {
     const app = fillStack(stacks.app, values);

@@ -17,7 +17,12 @@ export function summaryLines(results: readonly ProcedureResult[], fault: Fault |
   for (const r of results) for (const v of r.verification) lines.push(`  ${r.procedure}: ${v.replace(/\n/g, "\n      ")}`);
   const failed = results.filter((r) => !r.ok).length;
   const injected = fault ? ` (--break ${fault})` : "";
-  lines.push("", failed === 0 ? `Result: all ${results.length} procedures passed${injected}` : `Result: FAILED — ${failed} of ${results.length} procedures failed${injected}`);
+  lines.push(
+    "",
+    failed === 0
+      ? `Result: all ${results.length} procedures passed${injected}`
+      : `Result: FAILED — ${failed} of ${results.length} procedures failed${injected}`,
+  );
   return lines;
 }
 
@@ -28,9 +33,25 @@ export function writeSummary(dir: string, results: readonly ProcedureResult[], f
     results.map((r) => [r.procedure, r.ok ? "passed" : "FAILED", (r.ms / 1000).toFixed(1), r.ok ? "" : firstLine(r.error ?? "")]),
   );
   const details = results.map((r) =>
-    [`## ${r.procedure}`, ...r.verification.map((v) => (v.includes("\n") ? `- ${firstLine(v)}\n\n${markdownCode(v.slice(v.indexOf("\n") + 1))}\n` : `- ${v}`)), ...(r.error ? ["", markdownCode(r.error), "", "What to do next:", ...(r.next ?? []).map((n) => `- ${n}`)] : [])].join("\n"),
+    [
+      `## ${r.procedure}`,
+      ...r.verification.map((v) => (v.includes("\n") ? `- ${firstLine(v)}\n\n${markdownCode(v.slice(v.indexOf("\n") + 1))}\n` : `- ${v}`)),
+      ...(r.error ? ["", markdownCode(r.error), "", "What to do next:", ...(r.next ?? []).map((n) => `- ${n}`)] : []),
+    ].join("\n"),
   );
-  const markdown = [`# Runbook rehearsal ${at.toISOString()}`, "", fault ? `Injected fault: \`--break ${fault}\`` : "No fault injected.", "", table, "", ...details].join("\n");
-  const files = writeOpsLogEntry(dir, `rehearsal-${entryTimestamp(at)}`, markdown, { at: at.toISOString(), fault: fault ?? null, procedures: results });
+  const markdown = [
+    `# Runbook rehearsal ${at.toISOString()}`,
+    "",
+    fault ? `Injected fault: \`--break ${fault}\`` : "No fault injected.",
+    "",
+    table,
+    "",
+    ...details,
+  ].join("\n");
+  const files = writeOpsLogEntry(dir, `rehearsal-${entryTimestamp(at)}`, markdown, {
+    at: at.toISOString(),
+    fault: fault ?? null,
+    procedures: results,
+  });
   return [files.markdownPath, files.jsonPath];
 }

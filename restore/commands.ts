@@ -39,7 +39,8 @@ export const DISPOSABLE_SERVER_SETTINGS: Readonly<Record<string, string>> = {
 /** `-c key=value` pairs for postgres / pg_ctl -o / the postgres image's command. */
 export function settingsArgs(settings: Readonly<Record<string, string>>): string[] {
   return Object.entries(settings).flatMap(([key, value]) => {
-    if (!/^[\w./:-]+$/.test(value)) throw new Error(`server setting ${key}=${JSON.stringify(value)}: only letters, digits and _ . / : - are passed through`);
+    if (!/^[\w./:-]+$/.test(value))
+      throw new Error(`server setting ${key}=${JSON.stringify(value)}: only letters, digits and _ . / : - are passed through`);
     return ["-c", `${key}=${value}`];
   });
 }
@@ -58,13 +59,24 @@ export function pgRestoreCommand(bin: string, type: DumpType, source: string, ta
   const n = parallelJobs(type, jobs);
   return {
     command: bin,
-    args: ["--no-owner", "--no-privileges", "--exit-on-error", "--verbose", ...(n > 1 ? ["--jobs", String(n)] : []), ...connectionArgs(target), source],
+    args: [
+      "--no-owner",
+      "--no-privileges",
+      "--exit-on-error",
+      "--verbose",
+      ...(n > 1 ? ["--jobs", String(n)] : []),
+      ...connectionArgs(target),
+      source,
+    ],
   };
 }
 
 /** psql for a plain SQL dump: from `file`, or from stdin (a gzip dump is inflated on the way in). */
 export function psqlCommand(bin: string, target: ToolTarget, file?: string): CommandLine {
-  return { command: bin, args: ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connectionArgs(target), ...(file === undefined ? [] : ["-f", file])] };
+  return {
+    command: bin,
+    args: ["-X", "-q", "-v", "ON_ERROR_STOP=1", ...connectionArgs(target), ...(file === undefined ? [] : ["-f", file])],
+  };
 }
 
 export function versionCommand(bin: string): CommandLine {
@@ -91,10 +103,16 @@ export function dockerRunCommand(spec: DockerServerSpec, password: string): Comm
   return {
     command: "docker",
     args: [
-      "run", "--detach", "--name", spec.container,
-      "--label", `spec1.instance_id=${spec.instanceId}`,
-      "--publish", `127.0.0.1:${spec.hostPort}:5432`,
-      "--env", "POSTGRES_PASSWORD",
+      "run",
+      "--detach",
+      "--name",
+      spec.container,
+      "--label",
+      `spec1.instance_id=${spec.instanceId}`,
+      "--publish",
+      `127.0.0.1:${spec.hostPort}:5432`,
+      "--env",
+      "POSTGRES_PASSWORD",
       spec.image,
       ...settingsArgs({ "spec1.instance_id": spec.instanceId, ...spec.settings }),
     ],

@@ -40,8 +40,12 @@ type Outputs = TargetServer & { requested: { port: number; image: string; binDir
 
 /** The bin dir of the highest major among `/usr/lib/postgresql/<major>` entries. */
 export function newestBinDir(root: string, entries: readonly string[]): string {
-  const majors = entries.filter((e) => /^\d+$/.test(e)).map(Number).sort((a, b) => b - a);
-  if (majors.length === 0) throw new Error(`no PostgreSQL under ${root}: install postgresql (scripts/setup) or set disposablePostgres.binDir`);
+  const majors = entries
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .sort((a, b) => b - a);
+  if (majors.length === 0)
+    throw new Error(`no PostgreSQL under ${root}: install postgresql (scripts/setup) or set disposablePostgres.binDir`);
   return `${root}/${majors[0]}/bin`;
 }
 
@@ -57,15 +61,40 @@ const provider: pulumi.dynamic.ResourceProvider = {
     if (inputs.engine === "local") {
       const binDir = inputs.binDir ?? newestBinDir(POSTGRES_ROOT, fs.readdirSync(POSTGRES_ROOT));
       pulumi.log.info(`starting a local Postgres (${binDir}) on 127.0.0.1`);
-      const cluster = await startLocalCluster({ binDir, port: inputs.port, instanceId, password, settings: inputs.settings, startTimeoutMs: inputs.startTimeoutMs });
+      const cluster = await startLocalCluster({
+        binDir,
+        port: inputs.port,
+        instanceId,
+        password,
+        settings: inputs.settings,
+        startTimeoutMs: inputs.startTimeoutMs,
+      });
       pulumi.log.info(`local Postgres ${instanceId} ready on 127.0.0.1:${cluster.port} (${cluster.baseDir})`);
-      const outs: Outputs = { engine: "local", instanceId, host: "127.0.0.1", port: cluster.port, user: "postgres", password, binDir, baseDir: cluster.baseDir, requested };
+      const outs: Outputs = {
+        engine: "local",
+        instanceId,
+        host: "127.0.0.1",
+        port: cluster.port,
+        user: "postgres",
+        password,
+        binDir,
+        baseDir: cluster.baseDir,
+        requested,
+      };
       return { id: instanceId, outs: JSON.parse(JSON.stringify(outs)) };
     }
     const spec = { container: instanceId, image: inputs.image, hostPort: inputs.port, instanceId, settings: inputs.settings };
     pulumi.log.info(`starting ${inputs.image} as container ${instanceId} on 127.0.0.1:${inputs.port}`);
     await runCommand(dockerRunCommand(spec, password), { what: "docker run", timeoutMs: inputs.startTimeoutMs });
-    const target: TargetServer = { engine: "docker", instanceId, host: "127.0.0.1", port: inputs.port, user: "postgres", password, container: instanceId };
+    const target: TargetServer = {
+      engine: "docker",
+      instanceId,
+      host: "127.0.0.1",
+      port: inputs.port,
+      user: "postgres",
+      password,
+      container: instanceId,
+    };
     try {
       await waitForServer(target, inputs.startTimeoutMs);
     } catch (err) {
@@ -104,7 +133,15 @@ export class DisposablePostgres extends pulumi.dynamic.Resource {
   declare readonly container: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: DisposablePostgresArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = { instanceId: undefined, host: undefined, user: undefined, password: undefined, baseDir: undefined, container: undefined, requested: undefined };
+    const outputs = {
+      instanceId: undefined,
+      host: undefined,
+      user: undefined,
+      password: undefined,
+      baseDir: undefined,
+      container: undefined,
+      requested: undefined,
+    };
     super(provider, name, { ...args, ...outputs }, { ...opts, additionalSecretOutputs: ["password"] });
   }
 }

@@ -16,8 +16,13 @@ export interface RunOptions {
 
 /** The lines worth showing from a failed tool's stderr: its errors, else its last lines. */
 export function errorLines(stderr: string): string {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
-  const errors = lines.filter((l) => /error|fatal|could not|unsupported|invalid|no such/i.test(l) && !/^pg_restore: (processing|creating|launching|finished)/.test(l));
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const errors = lines.filter(
+    (l) => /error|fatal|could not|unsupported|invalid|no such/i.test(l) && !/^pg_restore: (processing|creating|launching|finished)/.test(l),
+  );
   return (errors.length > 0 ? errors : lines).slice(-5).join(" | ");
 }
 

@@ -53,7 +53,10 @@ export function passwdIds(passwd: string, user: string): { uid: number; gid: num
 function serverUser(): RunAs {
   if (process.getuid?.() !== 0) return {};
   const ids = passwdIds(fs.readFileSync("/etc/passwd", "utf8"), "postgres");
-  if (!ids) throw new Error("local Postgres: running as root and there is no `postgres` OS user to run initdb as; install postgresql (scripts/setup) or run as an unprivileged user");
+  if (!ids)
+    throw new Error(
+      "local Postgres: running as root and there is no `postgres` OS user to run initdb as; install postgresql (scripts/setup) or run as an unprivileged user",
+    );
   return ids;
 }
 
@@ -86,11 +89,29 @@ export async function startLocalCluster(spec: LocalClusterSpec): Promise<LocalCl
   try {
     const pwfile = path.join(baseDir, "pwfile");
     writePrivateFile(pwfile, `${spec.password}\n`, as);
-    await run(path.join(spec.binDir, "initdb"), ["-D", dataDir, "-U", "postgres", "-A", "scram-sha-256", `--pwfile=${pwfile}`, "-E", "UTF8", "--no-sync"], as, "initdb", spec.startTimeoutMs);
+    await run(
+      path.join(spec.binDir, "initdb"),
+      ["-D", dataDir, "-U", "postgres", "-A", "scram-sha-256", `--pwfile=${pwfile}`, "-E", "UTF8", "--no-sync"],
+      as,
+      "initdb",
+      spec.startTimeoutMs,
+    );
     fs.rmSync(pwfile);
-    const settings = { listen_addresses: "127.0.0.1", port: String(port), unix_socket_directories: baseDir, "spec1.instance_id": spec.instanceId, ...spec.settings };
+    const settings = {
+      listen_addresses: "127.0.0.1",
+      port: String(port),
+      unix_socket_directories: baseDir,
+      "spec1.instance_id": spec.instanceId,
+      ...spec.settings,
+    };
     const timeoutS = String(Math.max(1, Math.ceil(spec.startTimeoutMs / 1000)));
-    await run(path.join(spec.binDir, "pg_ctl"), ["-D", dataDir, "-l", logFile, "-w", "-t", timeoutS, "-o", settingsArgs(settings).join(" "), "start"], as, `pg_ctl start on 127.0.0.1:${port}`, Number(timeoutS) * 1000 + PG_CTL_GRACE_MS);
+    await run(
+      path.join(spec.binDir, "pg_ctl"),
+      ["-D", dataDir, "-l", logFile, "-w", "-t", timeoutS, "-o", settingsArgs(settings).join(" "), "start"],
+      as,
+      `pg_ctl start on 127.0.0.1:${port}`,
+      Number(timeoutS) * 1000 + PG_CTL_GRACE_MS,
+    );
     await waitForServer({ ...cluster, password: spec.password, instanceId: spec.instanceId }, spec.startTimeoutMs);
     return cluster;
   } catch (err) {
@@ -102,7 +123,13 @@ export async function startLocalCluster(spec: LocalClusterSpec): Promise<LocalCl
 /** Stops the server (fast shutdown) and removes its private dir. Safe to call on a half-started or gone cluster. */
 export async function stopLocalCluster(cluster: Pick<LocalCluster, "baseDir" | "dataDir">, binDir: string): Promise<void> {
   if (fs.existsSync(path.join(cluster.dataDir, "postmaster.pid"))) {
-    await run(path.join(binDir, "pg_ctl"), ["-D", cluster.dataDir, "-m", "fast", "-w", "-t", "30", "stop"], serverUser(), "pg_ctl stop", 30000 + PG_CTL_GRACE_MS);
+    await run(
+      path.join(binDir, "pg_ctl"),
+      ["-D", cluster.dataDir, "-m", "fast", "-w", "-t", "30", "stop"],
+      serverUser(),
+      "pg_ctl stop",
+      30000 + PG_CTL_GRACE_MS,
+    );
   }
   fs.rmSync(cluster.baseDir, { recursive: true, force: true });
 }

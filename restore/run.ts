@@ -89,7 +89,12 @@ export async function runRestoreTest(spec: RestoreSpec, log: Log, now: () => num
     await withPrivateDir((dir) => downloadAndRestore(spec, dir, progress, log));
     const smokeStart = now();
     log(`smoke SQL: ${spec.smoke.map((q) => q.name).join(", ")}`);
-    progress.smoke = await runSmokeQueries({ ...spec.target, database: spec.database }, spec.smoke, new Date(spec.backup.lastModified), spec.statementTimeoutMs);
+    progress.smoke = await runSmokeQueries(
+      { ...spec.target, database: spec.database },
+      spec.smoke,
+      new Date(spec.backup.lastModified),
+      spec.statementTimeoutMs,
+    );
     progress.smokeSeconds = (now() - smokeStart) / 1000;
     const failed = progress.smoke.filter((s) => !s.ok);
     if (failed.length > 0) error = failed.map((s) => `smoke query ${s.name}: ${s.problem}`).join("; ");
@@ -114,7 +119,13 @@ export async function runRestoreTest(spec: RestoreSpec, log: Log, now: () => num
       archiveVersion: t.archiveVersion,
       checksum: t.checksum,
     },
-    server: { engine: spec.target.engine, host: spec.target.host, port: spec.target.port, database: spec.database, instanceId: spec.target.instanceId },
+    server: {
+      engine: spec.target.engine,
+      host: spec.target.host,
+      port: spec.target.port,
+      database: spec.database,
+      instanceId: spec.target.instanceId,
+    },
     timings: { downloadSeconds: t.downloadSeconds, restoreSeconds: t.restoreSeconds, smokeSeconds: t.smokeSeconds, rtoSeconds: rto },
     smoke: t.smoke,
   };
@@ -167,7 +178,9 @@ async function download(spec: RestoreSpec, file: string, progress: Progress, log
   }
   const expected = parseChecksumSidecar(await readText(spec.s3, spec.credentials, backup.checksumKey), backup.checksumKey);
   if (expected !== result.sha256) {
-    throw new Error(`checksum mismatch for ${backup.url}: its sha256 is ${result.sha256}, ${backup.checksumKey} says ${expected}; the backup is corrupt or the sidecar is stale`);
+    throw new Error(
+      `checksum mismatch for ${backup.url}: its sha256 is ${result.sha256}, ${backup.checksumKey} says ${expected}; the backup is corrupt or the sidecar is stale`,
+    );
   }
   progress.checksum = "verified against the .sha256 sidecar";
 }
@@ -182,7 +195,15 @@ function readHead(file: string, length: number): Buffer {
   }
 }
 
-async function restore(spec: RestoreSpec, tools: RestoreTools, detection: Detection, file: string, dir: string, progress: Progress, log: Log): Promise<void> {
+async function restore(
+  spec: RestoreSpec,
+  tools: RestoreTools,
+  detection: Detection,
+  file: string,
+  dir: string,
+  progress: Progress,
+  log: Log,
+): Promise<void> {
   const { type } = detection;
   let source = file;
   if (type === "directory") {
@@ -211,7 +232,7 @@ async function restore(spec: RestoreSpec, tools: RestoreTools, detection: Detect
   let phase: string | undefined;
   await tools.pgRestore(type, staged, jobs, (line) => {
     const next = restorePhase(line);
-    if (next !== undefined && next !== phase) (phase = next), report(`restore phase: ${next}`, true);
+    if (next !== undefined && next !== phase) ((phase = next), report(`restore phase: ${next}`, true));
     else report(`restore: ${line}`);
   });
 }
@@ -226,7 +247,10 @@ function readTocVersion(dir: string, url: string): string {
 
 function gunzipped(file: string): Readable {
   const gunzip = zlib.createGunzip();
-  return fs.createReadStream(file).on("error", (err) => gunzip.destroy(err)).pipe(gunzip);
+  return fs
+    .createReadStream(file)
+    .on("error", (err) => gunzip.destroy(err))
+    .pipe(gunzip);
 }
 
 async function recreateDatabase(target: TargetServer, database: string, timeoutMs: number): Promise<void> {

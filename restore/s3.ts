@@ -63,7 +63,13 @@ export function describeS3Error(err: unknown, loc: S3Location, action: string): 
  * One request, its answer read by `read` before the client is destroyed: destroying it cuts the body
  * of an answer still arriving.
  */
-async function send<T>(loc: S3Location, creds: S3Credentials, command: unknown, action: string, read: (out: any) => Promise<T>): Promise<T> {
+async function send<T>(
+  loc: S3Location,
+  creds: S3Credentials,
+  command: unknown,
+  action: string,
+  read: (out: any) => Promise<T>,
+): Promise<T> {
   const s3 = client(loc, creds);
   try {
     return await read(await s3.send(command as never));
@@ -80,7 +86,13 @@ export async function listAll(loc: S3Location, creds: S3Credentials): Promise<Li
   const objects: ListedObject[] = [];
   let token: string | undefined;
   do {
-    const page = await send<any>(loc, creds, new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: loc.prefix, ContinuationToken: token }), `listing ${objectUrl(loc, loc.prefix)}`, async (out) => out);
+    const page = await send<any>(
+      loc,
+      creds,
+      new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: loc.prefix, ContinuationToken: token }),
+      `listing ${objectUrl(loc, loc.prefix)}`,
+      async (out) => out,
+    );
     for (const o of page.Contents ?? []) {
       objects.push({ key: o.Key, size: Number(o.Size ?? 0), lastModified: new Date(o.LastModified).getTime(), etag: o.ETag });
     }

@@ -23,7 +23,11 @@ export const DEFAULT_SMOKE_QUERIES: readonly SmokeQuery[] = [
     sql: "SELECT count(*) AS sales, coalesce(sum(amount), 0) AS amount FROM sales WHERE created_at > $1::timestamptz - interval '30 days' AND created_at <= $1::timestamptz",
     expect: { minRows: 1 },
   },
-  { name: "tickets_by_status", sql: "SELECT status, count(*) AS tickets FROM tickets GROUP BY status ORDER BY status", expect: { minRows: 1 } },
+  {
+    name: "tickets_by_status",
+    sql: "SELECT status, count(*) AS tickets FROM tickets GROUP BY status ORDER BY status",
+    expect: { minRows: 1 },
+  },
 ];
 
 export interface SmokeResult {
@@ -58,7 +62,12 @@ export function unmetExpectation(expect: SmokeExpectation, rows: readonly (reado
 export function renderRows(columns: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
   const line = (cells: readonly string[]) => ` ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")}`.trimEnd();
-  return [line(columns), widths.map((w) => "-".repeat(w + 2)).join("+"), ...rows.map(line), `(${rows.length} row${rows.length === 1 ? "" : "s"})`].join("\n");
+  return [
+    line(columns),
+    widths.map((w) => "-".repeat(w + 2)).join("+"),
+    ...rows.map(line),
+    `(${rows.length} row${rows.length === 1 ? "" : "s"})`,
+  ].join("\n");
 }
 
 function asText(value: unknown): string {
@@ -76,7 +85,12 @@ export interface SmokeConnection {
 }
 
 /** Runs every query (a failing one does not stop the others) on one read-only connection. */
-export async function runSmokeQueries(conn: SmokeConnection, queries: readonly SmokeQuery[], backupTime: Date, statementTimeoutMs: number): Promise<SmokeResult[]> {
+export async function runSmokeQueries(
+  conn: SmokeConnection,
+  queries: readonly SmokeQuery[],
+  backupTime: Date,
+  statementTimeoutMs: number,
+): Promise<SmokeResult[]> {
   const { Client } = require("pg");
   const client = new Client({
     ...conn,
@@ -103,9 +117,27 @@ async function runOne(client: any, query: SmokeQuery, backupTime: Date): Promise
     const columns: string[] = res.fields.map((f: { name: string }) => f.name);
     const rows: string[][] = res.rows.map((r: unknown[]) => r.map(asText));
     const problem = unmetExpectation(query.expect, rows);
-    return { name: query.name, sql: query.sql, columns, rows, output: renderRows(columns, rows), ok: problem === undefined, problem, durationMs: Date.now() - started };
+    return {
+      name: query.name,
+      sql: query.sql,
+      columns,
+      rows,
+      output: renderRows(columns, rows),
+      ok: problem === undefined,
+      problem,
+      durationMs: Date.now() - started,
+    };
   } catch (err) {
     const message = `ERROR: ${(err as Error).message}`;
-    return { name: query.name, sql: query.sql, columns: [], rows: [], output: message, ok: false, problem: message, durationMs: Date.now() - started };
+    return {
+      name: query.name,
+      sql: query.sql,
+      columns: [],
+      rows: [],
+      output: message,
+      ok: false,
+      problem: message,
+      durationMs: Date.now() - started,
+    };
   }
 }

@@ -30,8 +30,13 @@ type Credentials = Pick<TargetServer, "host" | "port" | "user" | "password">;
 export function maintenanceClient(t: Credentials, connectTimeoutMs: number, queryTimeoutMs: number) {
   const { Client } = require("pg") as typeof import("pg");
   return new Client({
-    host: t.host, port: t.port, user: t.user, password: t.password, database: "postgres",
-    connectionTimeoutMillis: connectTimeoutMs, query_timeout: queryTimeoutMs,
+    host: t.host,
+    port: t.port,
+    user: t.user,
+    password: t.password,
+    database: "postgres",
+    connectionTimeoutMillis: connectTimeoutMs,
+    query_timeout: queryTimeoutMs,
   });
 }
 
@@ -52,7 +57,9 @@ export async function waitForServer(t: Credentials & Pick<TargetServer, "instanc
     async (remainingMs) => {
       try {
         const id = await readInstanceId(t, Math.min(remainingMs, 2000));
-        return id === t.instanceId ? { done: true, value: undefined } : { done: false, seen: `a server with spec1.instance_id ${id ?? "unset"}` };
+        return id === t.instanceId
+          ? { done: true, value: undefined }
+          : { done: false, seen: `a server with spec1.instance_id ${id ?? "unset"}` };
       } catch (err) {
         return { done: false, seen: (err as Error).message };
       }
@@ -71,10 +78,14 @@ export async function verifyTarget(t: TargetServer): Promise<void> {
   try {
     id = await readInstanceId(t, 5000);
   } catch (err) {
-    throw new Error(`refusing to restore into ${where}: cannot confirm it is the disposable Postgres ${t.instanceId} (${(err as Error).message})`);
+    throw new Error(
+      `refusing to restore into ${where}: cannot confirm it is the disposable Postgres ${t.instanceId} (${(err as Error).message})`,
+    );
   }
   if (id !== t.instanceId) {
-    throw new Error(`refusing to restore into ${where}: it is not the disposable Postgres this stack created (expected spec1.instance_id ${t.instanceId}, the server reports ${id ?? "none"})`);
+    throw new Error(
+      `refusing to restore into ${where}: it is not the disposable Postgres this stack created (expected spec1.instance_id ${t.instanceId}, the server reports ${id ?? "none"})`,
+    );
   }
 }
 
@@ -82,6 +93,9 @@ export async function verifyTarget(t: TargetServer): Promise<void> {
 export function dbaInstructions(t: TargetServer, database: string): string {
   const psql = `psql -h ${t.host} -p ${t.port} -U ${t.user} ${database}`;
   const password = "password: the secret output `password` of the disposable Postgres resource (pulumi stack export --show-secrets)";
-  const how = t.engine === "docker" ? `docker exec -it ${t.container} psql -U postgres ${database}   (or ${psql}; ${password})` : `${psql}   (${password}; data dir ${t.baseDir})`;
+  const how =
+    t.engine === "docker"
+      ? `docker exec -it ${t.container} psql -U postgres ${database}   (or ${psql}; ${password})`
+      : `${psql}   (${password}; data dir ${t.baseDir})`;
   return `The database is kept for debugging: ${how}. Run \`pulumi destroy\` on this stack when done.`;
 }

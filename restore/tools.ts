@@ -6,7 +6,14 @@
 import * as path from "path";
 import type { Readable } from "stream";
 import {
-  CommandLine, containerTarget, dockerCopyInCommand, dockerExecCommand, pgRestoreCommand, psqlCommand, ToolTarget, versionCommand,
+  CommandLine,
+  containerTarget,
+  dockerCopyInCommand,
+  dockerExecCommand,
+  pgRestoreCommand,
+  psqlCommand,
+  ToolTarget,
+  versionCommand,
 } from "./commands";
 import type { DumpType } from "./dumpType";
 import { runCommand } from "./exec";
@@ -38,7 +45,11 @@ function localTools(t: TargetServer, database: string, timeoutMs: number): Resto
     pgRestoreVersion: () => runCommand(versionCommand(bin("pg_restore")), { what: "pg_restore --version", timeoutMs: 10000 }),
     stage: async (localPath) => localPath,
     pgRestore: (type, source, jobs, onLine) =>
-      runCommand(withPassword(pgRestoreCommand(bin("pg_restore"), type, source, conn, jobs)), { what: "pg_restore", timeoutMs, onStderrLine: onLine }).then(() => undefined),
+      runCommand(withPassword(pgRestoreCommand(bin("pg_restore"), type, source, conn, jobs)), {
+        what: "pg_restore",
+        timeoutMs,
+        onStderrLine: onLine,
+      }).then(() => undefined),
     psql: (source) => {
       const cmd = withPassword(psqlCommand(bin("psql"), conn, typeof source === "string" ? source : undefined));
       return runCommand(cmd, { what: "psql", timeoutMs, stdin: typeof source === "string" ? undefined : source }).then(() => undefined);
@@ -61,11 +72,16 @@ function dockerTools(t: TargetServer, database: string, timeoutMs: number): Rest
       return dest;
     },
     pgRestore: (type, source, jobs, onLine) =>
-      runCommand(dockerExecCommand(container, pgRestoreCommand("pg_restore", type, source, inside, jobs)), { what: "pg_restore", timeoutMs, onStderrLine: onLine }).then(() => undefined),
+      runCommand(dockerExecCommand(container, pgRestoreCommand("pg_restore", type, source, inside, jobs)), {
+        what: "pg_restore",
+        timeoutMs,
+        onStderrLine: onLine,
+      }).then(() => undefined),
     psql: (source) =>
       typeof source === "string"
         ? exec(psqlCommand("psql", inside, source), "psql").then(() => undefined)
         : exec(psqlCommand("psql", inside), "psql", source).then(() => undefined),
-    cleanup: () => exec({ command: "rm", args: ["-rf", CONTAINER_STAGING_DIR] }, "removing the dump from the container").then(() => undefined),
+    cleanup: () =>
+      exec({ command: "rm", args: ["-rf", CONTAINER_STAGING_DIR] }, "removing the dump from the container").then(() => undefined),
   };
 }

@@ -29,23 +29,33 @@ export function noticeFromArgs(argv: string[]): { stack: string; stackDir?: stri
   });
   if (!values.stack) throw new Error("--stack is required (the Pulumi stack whose spec1:notify config to use, e.g. drill)");
   if (values.preset !== undefined) {
-    if (!(PRESETS as readonly string[]).includes(values.preset)) throw new Error(`--preset ${values.preset} is not one of ${PRESETS.join(", ")}`);
+    if (!(PRESETS as readonly string[]).includes(values.preset))
+      throw new Error(`--preset ${values.preset} is not one of ${PRESETS.join(", ")}`);
     return { stack: values.stack, stackDir: values["stack-dir"], notice: presetNotice(values.preset as Preset, values.link) };
   }
-  if (!values.kind || !(NOTICE_KINDS as readonly string[]).includes(values.kind)) throw new Error(`--kind must be one of ${NOTICE_KINDS.join(", ")} (or use --preset)`);
+  if (!values.kind || !(NOTICE_KINDS as readonly string[]).includes(values.kind))
+    throw new Error(`--kind must be one of ${NOTICE_KINDS.join(", ")} (or use --preset)`);
   if (!values.subject) throw new Error("--subject is required with --kind");
   const lines = [...(values.line ?? []), ...(values.link ? [`Run: ${values.link}`] : [])];
-  return { stack: values.stack, stackDir: values["stack-dir"], notice: { kind: values.kind as NoticeKind, subject: values.subject, lines } };
+  return {
+    stack: values.stack,
+    stackDir: values["stack-dir"],
+    notice: { kind: values.kind as NoticeKind, subject: values.subject, lines },
+  };
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { stack, stackDir, notice } = noticeFromArgs(argv);
   const config = parseNotifyConfig(readStackConfig(stack, stackDir).notify);
-  const deliveries = await sendNotice(config, {
-    webhookUrl: env.SPEC1_NOTIFY_WEBHOOK_URL || undefined,
-    smtpUsername: env.SPEC1_SMTP_USERNAME || undefined,
-    smtpPassword: env.SPEC1_SMTP_PASSWORD || undefined,
-  }, notice);
+  const deliveries = await sendNotice(
+    config,
+    {
+      webhookUrl: env.SPEC1_NOTIFY_WEBHOOK_URL || undefined,
+      smtpUsername: env.SPEC1_SMTP_USERNAME || undefined,
+      smtpPassword: env.SPEC1_SMTP_PASSWORD || undefined,
+    },
+    notice,
+  );
   process.stderr.write(`notify (${notice.kind}): ${describeDeliveries(deliveries)}\n`);
   return deliveries.length > 0 && deliveries.every((d) => d.ok) ? 0 : 1;
 }

@@ -21,7 +21,9 @@ describe("app stack (prod config)", () => {
   });
 
   test("exports, per service, the reference asked for and the digest running", async () => {
-    const run = await runStack("prod", { config: { imageTags: { web: "1.0", api: "20240418@sha256:" + "a".repeat(64), worker: "w_2", baileys: "b-3" } } });
+    const run = await runStack("prod", {
+      config: { imageTags: { web: "1.0", api: "20240418@sha256:" + "a".repeat(64), worker: "w_2", baileys: "b-3" } },
+    });
     expect(run.outputs.images.web.reference).toBe("registry/app-web:1.0");
     expect(run.outputs.images.api.reference).toBe(`registry/app-api:20240418@sha256:${"a".repeat(64)}`);
     expect(run.outputs.images.api.digest).toBe(run.byName("spec1-api-image").state.repoDigest);
@@ -55,10 +57,14 @@ describe("bad config fails before any resource, naming the key and the fix", () 
   const tags = { web: "20240418", api: "20240418", worker: "20240418", baileys: "20240418" };
   const cases: [string, Record<string, unknown>, string][] = [
     ["latest", { imageTags: { ...tags, api: "latest" } }, 'imageTags.api: "latest" is not a pinned tag; set e.g. 20240418'],
-    ["latest with digest", { imageTags: { ...tags, web: "latest@sha256:" + "b".repeat(64) } }, "imageTags.web: \"latest@sha256:"],
+    ["latest with digest", { imageTags: { ...tags, web: "latest@sha256:" + "b".repeat(64) } }, 'imageTags.web: "latest@sha256:'],
     ["empty tag", { imageTags: { ...tags, worker: "" } }, "imageTags.worker: no tag is set; set e.g. 20240418"],
     ["missing service", { imageTags: { web: "1", api: "1", worker: "1" } }, "imageTags.baileys: no tag is set; set e.g. 20240418"],
-    ["unknown service", { imageTags: { ...tags, admin: "1" } }, "imageTags.admin: is not a service of this stack; use only web, api, worker, baileys"],
+    [
+      "unknown service",
+      { imageTags: { ...tags, admin: "1" } },
+      "imageTags.admin: is not a service of this stack; use only web, api, worker, baileys",
+    ],
     ["tag grammar", { imageTags: { ...tags, api: "-bad tag" } }, 'imageTags.api: "-bad tag" is not a valid Docker tag'],
     ["tag too long", { imageTags: { ...tags, api: "a".repeat(129) } }, "is not a valid Docker tag"],
     ["bad digest", { imageTags: { ...tags, api: "1.0@sha256:abc" } }, 'imageTags.api: "1.0@sha256:abc" is not a valid Docker tag'],
@@ -66,8 +72,16 @@ describe("bad config fails before any resource, naming the key and the fix", () 
     ["no registry", { registry: undefined }, "registry: is not set; set e.g."],
     ["bad registry", { registry: "Not A Registry" }, 'registry: "Not A Registry" is not a registry host or path'],
     ["unknown role", { role: "backup" }, 'role: "backup" is not one of app, restore, drill'],
-    ["bad port", { services: { api: { ports: [{ internal: 0, external: 4000 }] } } }, "services.api.ports[0].internal: 0 is not a port 1–65535"],
-    ["unknown service setting", { services: { api: { enviroment: {} } } }, "services.api.enviroment: is not a known key; use one of env, ports"],
+    [
+      "bad port",
+      { services: { api: { ports: [{ internal: 0, external: 4000 }] } } },
+      "services.api.ports[0].internal: 0 is not a port 1–65535",
+    ],
+    [
+      "unknown service setting",
+      { services: { api: { enviroment: {} } } },
+      "services.api.enviroment: is not a known key; use one of env, ports",
+    ],
   ];
   test.each(cases)("%s", async (_label, config, message) => {
     const msg = await programError("prod", { config });
@@ -89,7 +103,11 @@ describe("bad config fails before any resource, naming the key and the fix", () 
       const origSetMocks = pulumi.runtime.setMocks;
       pulumi.runtime.setMocks = (mocks: { newResource: (a: { name: string }) => unknown }, ...rest: unknown[]) =>
         origSetMocks({ ...mocks, newResource: (a: { name: string }) => (registered.push(a.name), mocks.newResource(a)) }, ...rest);
-      const run = runProgram(pulumi, async () => require("../index"), { stack: "prod", config: { registry: "registry", imageTags: { ...tags, api: "latest" } }, secrets: TEST_SECRETS });
+      const run = runProgram(pulumi, async () => require("../index"), {
+        stack: "prod",
+        config: { registry: "registry", imageTags: { ...tags, api: "latest" } },
+        secrets: TEST_SECRETS,
+      });
       await expect(run).rejects.toThrow("imageTags.api");
     });
     expect(registered).toEqual([]);
@@ -101,7 +119,9 @@ describe("rollback, post-deploy checks and secrets: one run of the prod stack as
   let before: ProgramRun, newApi: ProgramRun, bumped: ProgramRun;
   beforeAll(async () => {
     before = await runStack("prod");
-    newApi = await runStack("prod", { config: { imageTags: { web: "20240418", api: "20240301", worker: "20240418", baileys: "20240418" } } });
+    newApi = await runStack("prod", {
+      config: { imageTags: { web: "20240418", api: "20240301", worker: "20240418", baileys: "20240418" } },
+    });
     bumped = await runStack("prod", { config: { checks: { runId: "2" } } });
   });
 
@@ -128,19 +148,29 @@ describe("rollback, post-deploy checks and secrets: one run of the prod stack as
   test("each check carries the digest of exactly the image(s) it verifies", () => {
     const digest = (s: string) => before.byName(`spec1-${s}-image`).state.repoDigest;
     expect(CHECKS.map((c) => before.byName(c).inputs.images)).toEqual([
-      { api: digest("api") }, { web: digest("web") }, { baileys: digest("baileys") }, { worker: digest("worker") }, { baileys: digest("baileys") },
+      { api: digest("api") },
+      { web: digest("web") },
+      { baileys: digest("baileys") },
+      { worker: digest("worker") },
+      { baileys: digest("baileys") },
     ]);
   });
 
   test("a new api digest changes only the api health check's digest", () => {
     expect(changedKeys(before, newApi)).toEqual({
-      "spec1-checks-api-health": ["images"], "spec1-checks-web-console": [], "spec1-checks-send-rate": [], "spec1-checks-queues": [], "spec1-checks-qr-path": [],
+      "spec1-checks-api-health": ["images"],
+      "spec1-checks-web-console": [],
+      "spec1-checks-send-rate": [],
+      "spec1-checks-queues": [],
+      "spec1-checks-qr-path": [],
     });
   });
 
   test("a runId bump changes every check's runId and nothing else", () => {
     expect(changedKeys(before, bumped)).toEqual(Object.fromEntries(CHECKS.map((c) => [c, ["runId"]])));
-    const otherChanges = bumped.resources.filter((r) => !CHECKS.includes(r.name) && JSON.stringify(r.inputs) !== JSON.stringify(before.byName(r.name).inputs));
+    const otherChanges = bumped.resources.filter(
+      (r) => !CHECKS.includes(r.name) && JSON.stringify(r.inputs) !== JSON.stringify(before.byName(r.name).inputs),
+    );
     expect(otherChanges.map((r) => r.name)).toEqual([]);
   });
 
@@ -148,7 +178,11 @@ describe("rollback, post-deploy checks and secrets: one run of the prod stack as
     for (const name of CHECKS) {
       const { inputs } = before.byName(name);
       for (const [key, value] of Object.entries(TEST_SECRETS)) {
-        expect({ name, key, leaked: plainText(inputs).includes(value) || String(inputs.__provider).includes(value) }).toEqual({ name, key, leaked: false });
+        expect({ name, key, leaked: plainText(inputs).includes(value) || String(inputs.__provider).includes(value) }).toEqual({
+          name,
+          key,
+          leaked: false,
+        });
       }
     }
     expect(JSON.stringify(before.byName("spec1-checks-queues").inputs.redisUrl)).toContain(TEST_SECRETS.redisUrl);

@@ -82,15 +82,24 @@ describe("diff (no I/O): what re-runs a check", () => {
 
   test("a new api digest: replace", async () => {
     const images = { api: "registry/app-api@sha256:" + "c".repeat(64) };
-    expect(await driver.host.diff("spec1-checks-api-health", "id", outs, news({ images }))).toEqual({ changes: "some", replaces: ["images"], deleteBeforeReplace: false });
+    expect(await driver.host.diff("spec1-checks-api-health", "id", outs, news({ images }))).toEqual({
+      changes: "some",
+      replaces: ["images"],
+      deleteBeforeReplace: false,
+    });
   });
 
   test("a runId bump: replace", async () => {
-    expect(await driver.host.diff("spec1-checks-api-health", "id", outs, news({ runId: "2" }))).toMatchObject({ changes: "some", replaces: ["runId"] });
+    expect(await driver.host.diff("spec1-checks-api-health", "id", outs, news({ runId: "2" }))).toMatchObject({
+      changes: "some",
+      replaces: ["runId"],
+    });
   });
 
   test("a changed setting: replace; a rotated secret: replace, without the secret in outputs", async () => {
-    expect(await driver.host.diff("spec1-checks-api-health", "id", outs, news({ deadlineMs: 5000 }))).toMatchObject({ replaces: ["deadlineMs"] });
+    expect(await driver.host.diff("spec1-checks-api-health", "id", outs, news({ deadlineMs: 5000 }))).toMatchObject({
+      replaces: ["deadlineMs"],
+    });
     const qr = inputs["qr-path"];
     // Old outputs as create stores them: no secret, only a hash of it.
     const oldOuts: Props = { ...qr, secretsHash: "0".repeat(64) };

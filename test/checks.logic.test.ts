@@ -28,11 +28,31 @@ describe("readCounters", () => {
   test.each([
     ["absent", "up 1\n", { kind: "metric-absent", detail: "baileys_messages_sent_total is absent from /metrics" }],
     ["empty body", "", { kind: "metric-absent", detail: "baileys_messages_sent_total is absent from /metrics" }],
-    ["wrong label", 'baileys_messages_sent_total{result="ok"} 3\n', { kind: "metric-absent", detail: 'baileys_messages_sent_total has no series with status="success" or status="failed"' }],
-    ["NaN", 'baileys_messages_sent_total{status="success"} NaN\n', { kind: "nan", detail: 'baileys_messages_sent_total{status="success"} is NaN' }],
-    ["+Inf", 'baileys_messages_sent_total{status="failed"} +Inf\n', { kind: "nan", detail: 'baileys_messages_sent_total{status="failed"} is +Inf' }],
-    ["not a number", 'baileys_messages_sent_total{status="success"} abc\n', { kind: "malformed", detail: 'baileys_messages_sent_total{status="success"} has the value "abc", not a number' }],
-    ["unparseable", 'baileys_messages_sent_total{status="success" 1\n', { kind: "malformed", detail: 'not valid Prometheus text: Encountered invalid line: baileys_messages_sent_total{status="success" 1' }],
+    [
+      "wrong label",
+      'baileys_messages_sent_total{result="ok"} 3\n',
+      { kind: "metric-absent", detail: 'baileys_messages_sent_total has no series with status="success" or status="failed"' },
+    ],
+    [
+      "NaN",
+      'baileys_messages_sent_total{status="success"} NaN\n',
+      { kind: "nan", detail: 'baileys_messages_sent_total{status="success"} is NaN' },
+    ],
+    [
+      "+Inf",
+      'baileys_messages_sent_total{status="failed"} +Inf\n',
+      { kind: "nan", detail: 'baileys_messages_sent_total{status="failed"} is +Inf' },
+    ],
+    [
+      "not a number",
+      'baileys_messages_sent_total{status="success"} abc\n',
+      { kind: "malformed", detail: 'baileys_messages_sent_total{status="success"} has the value "abc", not a number' },
+    ],
+    [
+      "unparseable",
+      'baileys_messages_sent_total{status="success" 1\n',
+      { kind: "malformed", detail: 'not valid Prometheus text: Encountered invalid line: baileys_messages_sent_total{status="success" 1' },
+    ],
   ])("%s", (_label, text, reading) => {
     expect(readCounters(text, SPEC)).toEqual(reading);
   });
@@ -41,16 +61,31 @@ describe("readCounters", () => {
 describe("judgeSendRate", () => {
   test("rate is Δsuccess per minute, ratio Δfailed / (Δsuccess + Δfailed)", () => {
     expect(judgeSendRate(ok(100, 5), ok(160, 6), 30000, T)).toEqual({
-      pass: true, case: "ok", warning: false, windowMs: 30000, sent: 60, failed: 1, ratePerMinute: 120, failureRatio: 0.016,
+      pass: true,
+      case: "ok",
+      warning: false,
+      windowMs: 30000,
+      sent: 60,
+      failed: 1,
+      ratePerMinute: 120,
+      failureRatio: 0.016,
       message: "send rate 120/min, failure ratio 0.016 (60 sent, 1 failed in 30.0s)",
     });
   });
 
   test("no traffic: fails under `fail`, passes with a warning under `warn`", () => {
-    expect(judgeSendRate(ok(7, 1), ok(7, 1), 60000, T)).toMatchObject({ pass: false, case: "no-traffic", warning: false, ratePerMinute: 0 });
+    expect(judgeSendRate(ok(7, 1), ok(7, 1), 60000, T)).toMatchObject({
+      pass: false,
+      case: "no-traffic",
+      warning: false,
+      ratePerMinute: 0,
+    });
     expect(judgeSendRate(ok(7, 1), ok(7, 1), 60000, { ...T, noTraffic: "warn" })).toMatchObject({
-      pass: true, case: "no-traffic", warning: true,
-      message: 'no-traffic: no message sent or failed (success 7 → 7, failed 1 → 1 in 60.0s); passed with a warning (checks.sendRate.noTraffic = "warn")',
+      pass: true,
+      case: "no-traffic",
+      warning: true,
+      message:
+        'no-traffic: no message sent or failed (success 7 → 7, failed 1 → 1 in 60.0s); passed with a warning (checks.sendRate.noTraffic = "warn")',
     });
   });
 
@@ -61,17 +96,32 @@ describe("judgeSendRate", () => {
 
   test("failure ratio is judged before the rate (all failing is not 'low rate')", () => {
     expect(judgeSendRate(ok(0, 0), ok(0, 10), 60000, T)).toMatchObject({ case: "high-failure-ratio", failureRatio: 1, ratePerMinute: 0 });
-    expect(judgeSendRate(ok(0, 0), ok(5, 0), 60000, T)).toMatchObject({ case: "low-rate", message: "low-rate: 5/min, failure ratio 0 (5 sent, 0 failed in 60.0s); at least 10/min expected" });
+    expect(judgeSendRate(ok(0, 0), ok(5, 0), 60000, T)).toMatchObject({
+      case: "low-rate",
+      message: "low-rate: 5/min, failure ratio 0 (5 sent, 0 failed in 60.0s); at least 10/min expected",
+    });
   });
 
   test("an unusable reading in either scrape is named with its scrape", () => {
     const absent: CounterReading = { kind: "metric-absent", detail: "x is absent from /metrics" };
-    expect(judgeSendRate(ok(1, 0), absent, 1000, T)).toMatchObject({ pass: false, case: "metric-absent", message: "metric-absent in the second scrape: x is absent from /metrics" });
+    expect(judgeSendRate(ok(1, 0), absent, 1000, T)).toMatchObject({
+      pass: false,
+      case: "metric-absent",
+      message: "metric-absent in the second scrape: x is absent from /metrics",
+    });
   });
 });
 
 describe("judgeQueue", () => {
-  const s = (at: number, waiting: number, extra: Partial<QueueSample> = {}): QueueSample => ({ at, paused: false, waiting, active: 1, delayed: 0, failedSinceStart: 0, ...extra });
+  const s = (at: number, waiting: number, extra: Partial<QueueSample> = {}): QueueSample => ({
+    at,
+    paused: false,
+    waiting,
+    active: 1,
+    delayed: 0,
+    failedSinceStart: 0,
+    ...extra,
+  });
 
   test("drained as soon as waiting is 0; waiting otherwise until the deadline", () => {
     expect(judgeQueue("q", [s(0, 5), s(1000, 0)], 2, false).state).toBe("drained");
@@ -80,7 +130,9 @@ describe("judgeQueue", () => {
 
   test("at the deadline: falling only if lower than at start and at its lowest now", () => {
     expect(judgeQueue("q", [s(0, 9), s(500, 6), s(1000, 3)], 2, true)).toEqual({
-      queue: "q", state: "falling", message: "queue q: still draining, waiting keeps falling (waiting 9 → 3 over 1.0s, active 1, delayed 0)",
+      queue: "q",
+      state: "falling",
+      message: "queue q: still draining, waiting keeps falling (waiting 9 → 3 over 1.0s, active 1, delayed 0)",
     });
     expect(judgeQueue("q", [s(0, 9), s(500, 2), s(1000, 5)], 2, true).state).toBe("stuck");
     expect(judgeQueue("q", [s(0, 9), s(1000, 9)], 2, true).state).toBe("stuck");
@@ -117,7 +169,10 @@ describe("health and web console judgements", () => {
   });
   test("web console", () => {
     expect(judgeWebConsole(res(200, "<!DOCTYPE html><html></html>", "text/html"))).toEqual({ pass: true });
-    expect(judgeWebConsole(res(200, "", "text/html"))).toEqual({ pass: false, seen: "HTTP 200 but not an HTML page (content-type text/html): " });
+    expect(judgeWebConsole(res(200, "", "text/html"))).toEqual({
+      pass: false,
+      seen: "HTTP 200 but not an HTML page (content-type text/html): ",
+    });
   });
 });
 
@@ -131,10 +186,16 @@ describe("QR attempt judgement", () => {
   });
   test("a close before any QR fails the attempt with its reason", () => {
     const event = { kind: "status", sessionId: "c", status: "close", statusCode: 401, reason: "logged-out" } as const;
-    expect(judgeAttempt("c", { outcome: "matched", event, seen: [event] }, 1000)).toEqual({ pass: false, detail: "session closed before a QR: c: close (logged-out, 401)" });
+    expect(judgeAttempt("c", { outcome: "matched", event, seen: [event] }, 1000)).toEqual({
+      pass: false,
+      detail: "session closed before a QR: c: close (logged-out, 401)",
+    });
   });
   test("a timeout with only other sessions' events says so", () => {
-    expect(judgeAttempt("c", { outcome: "timeout", seen: [{ kind: "qr", sessionId: "d", qr: "x" }] }, 2500)).toEqual({ pass: false, detail: "no QR or open within 2.5s; no event for c" });
+    expect(judgeAttempt("c", { outcome: "timeout", seen: [{ kind: "qr", sessionId: "d", qr: "x" }] }, 2500)).toEqual({
+      pass: false,
+      detail: "no QR or open within 2.5s; no event for c",
+    });
   });
 });
 

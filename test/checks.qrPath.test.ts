@@ -18,12 +18,25 @@ afterAll(async () => {
 beforeEach(() => gw.set({ qrOnAttempt: 1, dropWebSocketAfterMs: null, httpStatus: null, flatEvents: false, linkedReconnects: false }));
 
 /** A fresh canary session per test, so attempts are counted per test. */
-const qr = (over: Props = {}) => ({ httpUrl: gw.httpUrl, wsUrl: gw.wsUrl, sessionId: `canary-${++session}`, attemptTimeoutMs: 200, deadlineMs: 3000, requestTimeoutMs: 500, ...over });
+const qr = (over: Props = {}) => ({
+  httpUrl: gw.httpUrl,
+  wsUrl: gw.wsUrl,
+  sessionId: `canary-${++session}`,
+  attemptTimeoutMs: 200,
+  deadlineMs: 3000,
+  requestTimeoutMs: 500,
+  ...over,
+});
 
 test("passes on the canary's QR, listening before the connect", async () => {
   const inputs = qr();
   const { outs } = await driver.create("qr-path", inputs);
-  expect(outs.result).toMatchObject({ sessionId: inputs.sessionId, passedOn: "qr", attempts: 1, lastEvent: `${inputs.sessionId}: QR (42 chars)` });
+  expect(outs.result).toMatchObject({
+    sessionId: inputs.sessionId,
+    passedOn: "qr",
+    attempts: 1,
+    lastEvent: `${inputs.sessionId}: QR (42 chars)`,
+  });
   expect(gw.connectAttempts(inputs.sessionId)).toBe(1);
   expect(outs).not.toHaveProperty("gatewayToken");
 });
@@ -65,7 +78,9 @@ test("no QR ever: fails after exactly 3 attempts, with each attempt and the gate
 test("a WebSocket dropped mid-wait is reported as such, not as a missing QR", async () => {
   gw.set({ qrOnAttempt: null, dropWebSocketAfterMs: 20 });
   const message = await driver.failure("qr-path", qr());
-  expect(message).toMatch(/\n {2}attempt 1: WebSocket dropped \(code 1006\) before a QR; last event: canary-\d+: connecting\n {2}attempt 2: WebSocket dropped/);
+  expect(message).toMatch(
+    /\n {2}attempt 1: WebSocket dropped \(code 1006\) before a QR; last event: canary-\d+: connecting\n {2}attempt 2: WebSocket dropped/,
+  );
   expect(message).toContain("websocket: dropping 1 client(s)");
 });
 

@@ -38,7 +38,15 @@ function work(name: string, processor: (job: Job) => Promise<void>): void {
   // A Worker's blocking connection needs maxRetriesPerRequest: null.
   opened.push(new Worker(name, processor, { connection: { ...connection(), maxRetriesPerRequest: null }, concurrency: 1 }));
 }
-const check = (names: string[], over: Props = {}) => ({ names, redisUrl: redis.url, intervalMs: 50, deadlineMs: 600, maxFailed: 2, connectTimeoutMs: 1000, ...over });
+const check = (names: string[], over: Props = {}) => ({
+  names,
+  redisUrl: redis.url,
+  intervalMs: 50,
+  deadlineMs: 600,
+  maxFailed: 2,
+  connectTimeoutMs: 1000,
+  ...over,
+});
 
 test("passes when every queue drains; delayed jobs (the next backup) are not a backlog", async () => {
   const [a, b] = [await queueWith(20), await queueWith(0, { delayed: 1 })];
@@ -63,7 +71,11 @@ test("a queue still falling at the deadline passes as draining", async () => {
 async function redisClients(): Promise<number> {
   const client = new IORedis(redis.url, { maxRetriesPerRequest: 1 });
   try {
-    return String(await client.client("LIST")).trim().split("\n").length - 1;
+    return (
+      String(await client.client("LIST"))
+        .trim()
+        .split("\n").length - 1
+    );
   } finally {
     client.disconnect();
   }
@@ -75,7 +87,11 @@ test("a paused queue fails at once, saying how to resume it; the check leaves no
   const message = await driver.failure("queues", check([name], { deadlineMs: 5000 }));
   await new Promise((r) => setTimeout(r, 50));
   expect(await redisClients()).toBe(clientsBefore);
-  expect(message).toMatch(new RegExp(`^queues on redis at 127\\.0\\.0\\.1:${redis.port}, after 0\\.\\d+s: queue ${name}: is paused, so it cannot drain; resume it in the worker dashboard \\(waiting 3 → 3 over 0\\.0s, active 0, delayed 0\\)$`));
+  expect(message).toMatch(
+    new RegExp(
+      `^queues on redis at 127\\.0\\.0\\.1:${redis.port}, after 0\\.\\d+s: queue ${name}: is paused, so it cannot drain; resume it in the worker dashboard \\(waiting 3 → 3 over 0\\.0s, active 0, delayed 0\\)$`,
+    ),
+  );
 });
 
 test("a queue nobody works is stuck at the deadline", async () => {
@@ -90,7 +106,9 @@ test("jobs failing while the check runs fail it above the threshold, with the la
     throw new Error("gateway refused: session closed");
   });
   const message = await driver.failure("queues", check([name], { deadlineMs: 5000 }));
-  expect(message).toContain(`queue ${name}: more than 2 jobs failed while the check ran; last failure: gateway refused: session closed (waiting`);
+  expect(message).toContain(
+    `queue ${name}: more than 2 jobs failed while the check ran; last failure: gateway refused: session closed (waiting`,
+  );
 });
 
 test("an unreachable or refusing Redis fails with host and port, never the password", async () => {
@@ -108,7 +126,10 @@ test("a Redis that accepts connections but never answers fails within the connec
   const port = (silent.address() as net.AddressInfo).port;
   try {
     const started = Date.now();
-    const message = await driver.failure("queues", check(["x"], { redisUrl: `redis://:${PASSWORD}@127.0.0.1:${port}`, connectTimeoutMs: 300 }));
+    const message = await driver.failure(
+      "queues",
+      check(["x"], { redisUrl: `redis://:${PASSWORD}@127.0.0.1:${port}`, connectTimeoutMs: 300 }),
+    );
     expect(message).toBe(`redis at 127.0.0.1:${port}: cannot connect: Command timed out`);
     expect(Date.now() - started).toBeLessThan(4000);
   } finally {

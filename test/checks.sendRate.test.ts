@@ -34,7 +34,9 @@ test("passes on a healthy rate, reporting rate, ratio and counts", async () => {
 test("no traffic fails by default, naming the case and the policy key", async () => {
   const message = await failure();
   expect(message.startsWith(prefix())).toBe(true);
-  expect(message).toMatch(/last: no-traffic: no message sent or failed \(success (\d+) → \1, failed (\d+) → \2 in 0\.2s\); set checks\.sendRate\.noTraffic to "warn" where quiet periods are normal$/);
+  expect(message).toMatch(
+    /last: no-traffic: no message sent or failed \(success (\d+) → \1, failed (\d+) → \2 in 0\.2s\); set checks\.sendRate\.noTraffic to "warn" where quiet periods are normal$/,
+  );
 });
 
 test("no traffic under the warn policy passes, with a warning in the log and the outputs", async () => {
@@ -45,17 +47,24 @@ test("no traffic under the warn policy passes, with a warning in the log and the
 
 test("a high failure ratio fails with the ratio and counts", async () => {
   gw.set({ successPerMinute: 30000, failedPerMinute: 30000 });
-  expect(await failure()).toMatch(/last: high-failure-ratio: [\d.]+\/min, failure ratio 0\.[45]\d* \(\d+ sent, \d+ failed in 0\.2s\); at most 0\.05 allowed$/);
+  expect(await failure()).toMatch(
+    /last: high-failure-ratio: [\d.]+\/min, failure ratio 0\.[45]\d* \(\d+ sent, \d+ failed in 0\.2s\); at most 0\.05 allowed$/,
+  );
 });
 
 test("a rate under the threshold fails as low-rate", async () => {
   gw.set({ successPerMinute: 6000 });
-  expect(await failure({ minPerMinute: 1000000 })).toMatch(/last: low-rate: [\d.]+\/min, failure ratio 0 \(\d+ sent, 0 failed in 0\.2s\); at least 1000000\/min expected$/);
+  expect(await failure({ minPerMinute: 1000000 })).toMatch(
+    /last: low-rate: [\d.]+\/min, failure ratio 0 \(\d+ sent, 0 failed in 0\.2s\); at least 1000000\/min expected$/,
+  );
 });
 
 test.each([
   ["missing", "metric-absent in the first scrape: baileys_messages_sent_total is absent from /metrics"],
-  ["malformed", 'malformed in the first scrape: not valid Prometheus text: Encountered invalid line: baileys_messages_sent_total{status="success" 12'],
+  [
+    "malformed",
+    'malformed in the first scrape: not valid Prometheus text: Encountered invalid line: baileys_messages_sent_total{status="success" 12',
+  ],
   ["nan", 'nan in the first scrape: baileys_messages_sent_total{status="failed"} is NaN'],
 ] as const)("metrics %s: named in the report, never a crash or a pass", async (mode, last) => {
   gw.set({ metrics: mode });
@@ -64,18 +73,24 @@ test.each([
 
 test("a counter reset between the scrapes is named as such", async () => {
   gw.set({ metrics: "reset" });
-  expect(await failure()).toMatch(/last: counter-reset: a counter went down \(success \d+ → 0, failed \d+ → 0 in 0\.2s\); the gateway restarted during the window$/);
+  expect(await failure()).toMatch(
+    /last: counter-reset: a counter went down \(success \d+ → 0, failed \d+ → 0 in 0\.2s\); the gateway restarted during the window$/,
+  );
 });
 
 test("a configured metric name the gateway does not export is absent", async () => {
-  expect(await failure({ metric: "wa_sent_total" })).toBe(prefix() + "metric-absent in the first scrape: wa_sent_total is absent from /metrics");
+  expect(await failure({ metric: "wa_sent_total" })).toBe(
+    prefix() + "metric-absent in the first scrape: wa_sent_total is absent from /metrics",
+  );
   expect(await failure({ label: "result" })).toContain('has no series with result="success" or result="failed"');
 });
 
 test("a gateway answering 503, or refusing the token, fails the scrape", async () => {
   gw.set({ httpStatus: 503 });
   // A failed scrape ends its measurement at once; the next may start only a window later, past this deadline.
-  expect(await failure({ deadlineMs: 150 })).toBe(prefix() + `scrape-failed: GET ${gw.metricsUrl}: HTTP 503: {"error":"stand-in fault 503"}`);
+  expect(await failure({ deadlineMs: 150 })).toBe(
+    prefix() + `scrape-failed: GET ${gw.metricsUrl}: HTTP 503: {"error":"stand-in fault 503"}`,
+  );
   gw.set({ httpStatus: null });
   expect(await failure({ gatewayToken: "wrong" })).toContain(`scrape-failed: GET ${gw.metricsUrl}: HTTP 401`);
 });

@@ -23,11 +23,23 @@ test.each([
   [undefined, 'drill: is not set; set at least {"queues": [...], "testMessage": {...}} (see docs/drill.md)'],
   [{ ...MINIMAL, queues: [] }, 'drill.queues: is not a non-empty list; set a list, e.g. ["outbound"]'],
   [{ ...MINIMAL, sessions: ["a", "a"] }, "drill.sessions: lists a name twice; list each once"],
-  [{ ...MINIMAL, sessions: ["bad id"] }, 'drill.sessions: "bad id" is not a name (letters, digits, _ . : @ + -); set a list, e.g. ["sales-1"]'],
-  [{ ...MINIMAL, gatewayWsUrl: "http://localhost:4002" }, 'drill.gatewayWsUrl: "http://localhost:4002" is not a ws:// or wss:// URL; set e.g. ws://localhost:4002'],
+  [
+    { ...MINIMAL, sessions: ["bad id"] },
+    'drill.sessions: "bad id" is not a name (letters, digits, _ . : @ + -); set a list, e.g. ["sales-1"]',
+  ],
+  [
+    { ...MINIMAL, gatewayWsUrl: "http://localhost:4002" },
+    'drill.gatewayWsUrl: "http://localhost:4002" is not a ws:// or wss:// URL; set e.g. ws://localhost:4002',
+  ],
   [{ ...MINIMAL, qrAttempts: 0 }, "drill.qrAttempts: 0 is not an integer ≥ 1; set e.g. 3"],
-  [{ ...MINIMAL, testMessage: undefined }, 'drill.testMessage: is not set; set e.g. {"chatId": "60123456789@s.whatsapp.net", "confirmUrl": "https://whatsappbot.laptoppro.my/api/messages/recent"}'],
-  [{ ...MINIMAL, testMessage: { chatId: "x" } }, "drill.testMessage.confirmUrl: undefined is not a http:// or https:// URL; set the full URL"],
+  [
+    { ...MINIMAL, testMessage: undefined },
+    'drill.testMessage: is not set; set e.g. {"chatId": "60123456789@s.whatsapp.net", "confirmUrl": "https://whatsappbot.laptoppro.my/api/messages/recent"}',
+  ],
+  [
+    { ...MINIMAL, testMessage: { chatId: "x" } },
+    "drill.testMessage.confirmUrl: undefined is not a http:// or https:// URL; set the full URL",
+  ],
   [{ ...MINIMAL, pauseQueues: ["x"] }, "drill.pauseQueues: is not a known key; use one of gatewayUrl,"],
 ])("%j is rejected naming the key and the fix", (raw, message) => {
   expect(() => parseDrillConfig(raw, NOW)).toThrow(message);

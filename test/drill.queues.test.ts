@@ -65,7 +65,9 @@ test("jobs added while paused wait, and after resume each is processed exactly o
 
 test("an unreachable Redis fails the pause within its bound, naming the problem", async () => {
   const started = Date.now();
-  await expect(pauseQueues({ ...target, redisUrl: "redis://127.0.0.1:1" }, ["outbound"], "run-4")).rejects.toThrow("Redis 127.0.0.1:1 unreachable: ECONNREFUSED");
+  await expect(pauseQueues({ ...target, redisUrl: "redis://127.0.0.1:1" }, ["outbound"], "run-4")).rejects.toThrow(
+    "Redis 127.0.0.1:1 unreachable: ECONNREFUSED",
+  );
   expect(Date.now() - started).toBeLessThan(3000);
 });
 
@@ -76,7 +78,9 @@ test("a Redis that accepts the connection but never answers fails the pause with
   const { port } = silent.address() as net.AddressInfo;
   const started = Date.now();
   try {
-    await expect(pauseQueues({ ...target, redisUrl: `redis://127.0.0.1:${port}`, timeoutMs: 500 }, ["outbound"], "run-5")).rejects.toThrow(`Redis 127.0.0.1:${port} unreachable: Command timed out`);
+    await expect(pauseQueues({ ...target, redisUrl: `redis://127.0.0.1:${port}`, timeoutMs: 500 }, ["outbound"], "run-5")).rejects.toThrow(
+      `Redis 127.0.0.1:${port} unreachable: Command timed out`,
+    );
     expect(Date.now() - started).toBeLessThan(3000);
   } finally {
     for (const socket of sockets) socket.destroy();

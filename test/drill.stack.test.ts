@@ -4,13 +4,31 @@ import { ProviderHost } from "../local/providerHost";
 import { pausedQueues } from "../drill/queues";
 import { redisConnection, withQueue } from "../local/services/worker";
 import { plainText, runStack, TEST_SECRETS } from "./helpers/program";
-import { CHAT_ID, DrillRun, DrillWorld, drillConfig, QUEUES, relogin, SESSIONS, startDrillWorld, startProviderHost, upDrill, WEBHOOK_SECRET_PATH } from "./helpers/drillStack";
+import {
+  CHAT_ID,
+  DrillRun,
+  DrillWorld,
+  drillConfig,
+  QUEUES,
+  relogin,
+  SESSIONS,
+  startDrillWorld,
+  startProviderHost,
+  upDrill,
+  WEBHOOK_SECRET_PATH,
+} from "./helpers/drillStack";
 
 let world: DrillWorld;
 let host: ProviderHost;
 let run = 0;
 const runId = () => `test-${++run}`;
-const STEPS = (sessions: string[]) => ["spec1-drill-pause", ...sessions.map(relogin), "spec1-drill-resume", "spec1-drill-test-message", "spec1-drill-outcome"];
+const STEPS = (sessions: string[]) => [
+  "spec1-drill-pause",
+  ...sessions.map(relogin),
+  "spec1-drill-resume",
+  "spec1-drill-test-message",
+  "spec1-drill-outcome",
+];
 
 beforeAll(async () => {
   [world, host] = await Promise.all([startDrillWorld(), startProviderHost({ stack: "drill" })]);
@@ -51,7 +69,9 @@ test("a clean drill: queues paused, each QR shown and scanned, queues resumed, j
   let processedWhilePaused = -1;
   const addDuringDrill = (async () => {
     await waitFor(() => world.gateway.logLines.some((l) => l.includes("session sales-1: QR generated")), 30000);
-    await withQueue(world.redis.url, "outbound", (q) => q.addBulk(Array.from({ length: 10 }, (_, i) => ({ name: "send", data: { n: `m${i}` } }))));
+    await withQueue(world.redis.url, "outbound", (q) =>
+      q.addBulk(Array.from({ length: 10 }, (_, i) => ({ name: "send", data: { n: `m${i}` } }))),
+    );
     await new Promise((r) => setTimeout(r, 300));
     processedWhilePaused = processed.length;
   })();
@@ -63,7 +83,12 @@ test("a clean drill: queues paused, each QR shown and scanned, queues resumed, j
     expect(drill.steps.map((s) => s.name)).toEqual(STEPS(SESSIONS));
     expect(drill.steps.filter((s) => s.error)).toEqual([]);
     expect(drill.step("spec1-drill-pause").outs).toMatchObject({ pausedByDrill: ["outbound"], alreadyPaused: ["broadcast"] });
-    for (const s of SESSIONS) expect(drill.step(relogin(s)).outs).toMatchObject({ ok: true, result: "open", attempts: [{ attempt: 1, result: "open", qrShown: true }] });
+    for (const s of SESSIONS)
+      expect(drill.step(relogin(s)).outs).toMatchObject({
+        ok: true,
+        result: "open",
+        attempts: [{ attempt: 1, result: "open", qrShown: true }],
+      });
     expect(drill.step("spec1-drill-resume").outs).toMatchObject({ resumed: ["outbound"] });
     expect(drill.step("spec1-drill-test-message").outs!.report).toMatchObject({ ok: true, session: "sales-1", chatId: CHAT_ID });
 
@@ -86,13 +111,18 @@ test("a clean drill: queues paused, each QR shown and scanned, queues resumed, j
     expect(md).toContain(`# QR re-login drill ${id}`);
     expect(md).toContain("Result: **passed**");
     expect(md).toContain("already paused before the drill, left paused: broadcast");
-    expect(JSON.parse(fs.readFileSync(report.replace(/\.md$/, ".json"), "utf8")).sessions.map((s: { session: string }) => s.session)).toEqual(SESSIONS);
+    expect(
+      JSON.parse(fs.readFileSync(report.replace(/\.md$/, ".json"), "utf8")).sessions.map((s: { session: string }) => s.session),
+    ).toEqual(SESSIONS);
     expect(notices()).toEqual([expect.stringContaining(`*QR drill ${id}: passed*`)]);
 
     // The next preview shows no change; a new runId re-runs every step.
     for (const step of drill.steps) {
       expect([step.name, (await host.diff(step.name, step.id!, step.outs!, step.inputs)).changes]).toEqual([step.name, "none"]);
-      expect(await host.diff(step.name, step.id!, step.outs!, { ...step.inputs, runId: "next-week" })).toMatchObject({ changes: "some", replaces: ["runId"] });
+      expect(await host.diff(step.name, step.id!, step.outs!, { ...step.inputs, runId: "next-week" })).toMatchObject({
+        changes: "some",
+        replaces: ["runId"],
+      });
     }
   } finally {
     world.gateway.setFor("sales-1", {});
@@ -159,9 +189,13 @@ describe("a drill where sessions fail in every way, and the test message is lost
     expect(await pausedQueues(target(), QUEUES)).toEqual([]);
     const report = drill.step("spec1-drill-test-message").outs!.report;
     expect(report).toMatchObject({ ok: false, session: "qr-late" });
-    expect(report.detail).toMatch(/^sent as msg-\d+, never reached the console: test message in the chat console: not reached within 1s; last seen: \d+ recent message\(s\), none with marker/);
+    expect(report.detail).toMatch(
+      /^sent as msg-\d+, never reached the console: test message in the chat console: not reached within 1s; last seen: \d+ recent message\(s\), none with marker/,
+    );
     const error = drill.step("spec1-drill-outcome").error!;
-    expect(error).toContain(`QR drill ${id} failed: session no-qr: no-qr after 3 attempt(s); session unscanned: open-timeout after 3 attempt(s); session expiring: qr-expired after 3 attempt(s); test message: sent as`);
+    expect(error).toContain(
+      `QR drill ${id} failed: session no-qr: no-qr after 3 attempt(s); session unscanned: open-timeout after 3 attempt(s); session expiring: qr-expired after 3 attempt(s); test message: sent as`,
+    );
     expect(error).toContain("OK   qr-late: open (attempt 3/3: QR scanned, status open)");
     expect(error).toContain("FAIL no-qr: no-qr (attempt 3/3: no QR within 800ms");
     expect(error).toContain("OK   fine: open (attempt 1/1: QR scanned, status open)");

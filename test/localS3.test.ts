@@ -40,5 +40,7 @@ test("HeadObject and ListObjectsV2 report the LastModified it sets, for that obj
 });
 
 test("an object that is not there is an error naming it", () => {
-  expect(() => s3.setLastModified(BUCKET, "spec-1/missing.dump", new Date())).toThrow("setLastModified: no object s3://backups/spec-1/missing.dump in s3rver's store (");
+  expect(() => s3.setLastModified(BUCKET, "spec-1/missing.dump", new Date())).toThrow(
+    "setLastModified: no object s3://backups/spec-1/missing.dump in s3rver's store (",
+  );
 });

@@ -13,16 +13,34 @@ test("defaults are the runbook's contacts, routed per notice kind, with no SMTP"
 });
 
 test("an extra contact can be routed, e.g. a database administrator for restore failures", () => {
-  const c = parseNotifyConfig({ contacts: { oncall: "oncall@laptoppro.my", dba: "dba@laptoppro.my" }, routes: { restoreFailure: ["dba", "oncall"], preNotice: ["oncall"], drillResult: ["oncall"], escalation: ["oncall"], rollback: ["oncall"] } });
+  const c = parseNotifyConfig({
+    contacts: { oncall: "oncall@laptoppro.my", dba: "dba@laptoppro.my" },
+    routes: {
+      restoreFailure: ["dba", "oncall"],
+      preNotice: ["oncall"],
+      drillResult: ["oncall"],
+      escalation: ["oncall"],
+      rollback: ["oncall"],
+    },
+  });
   expect(c.routes.restoreFailure).toEqual(["dba", "oncall"]);
 });
 
 test.each([
   [{ smtp: { port: 25 } }, "notify.smtp.host: is not set; set the SMTP relay host, e.g. smtp.laptoppro.my"],
   [{ smtp: { host: "h", from: "nobody" } }, 'notify.smtp.from: "nobody" is not an e-mail address; set e.g. spec1-ops@laptoppro.my'],
-  [{ contacts: { lead: "lead at laptoppro" } }, 'notify.contacts.lead: "lead at laptoppro" is not an e-mail address; set e.g. oncall@laptoppro.my'],
-  [{ routes: { escalation: ["cto"] } }, 'notify.routes.escalation: "cto" is not a contact; use names of notify.contacts: lead, oncall, security'],
-  [{ routes: { escalate: ["lead"] } }, "notify.routes.escalate: is not a known key; use one of preNotice, drillResult, escalation, restoreFailure, rollback"],
+  [
+    { contacts: { lead: "lead at laptoppro" } },
+    'notify.contacts.lead: "lead at laptoppro" is not an e-mail address; set e.g. oncall@laptoppro.my',
+  ],
+  [
+    { routes: { escalation: ["cto"] } },
+    'notify.routes.escalation: "cto" is not a contact; use names of notify.contacts: lead, oncall, security',
+  ],
+  [
+    { routes: { escalate: ["lead"] } },
+    "notify.routes.escalate: is not a known key; use one of preNotice, drillResult, escalation, restoreFailure, rollback",
+  ],
   [{ webhookUrl: "https://hooks.slack.com/x" }, "notify.webhookUrl: is not a known key; use one of contacts, routes, smtp, timeoutMs"],
 ])("%j is rejected naming the key and the fix", (raw, message) => {
   expect(() => parseNotifyConfig(raw)).toThrow(message);

@@ -25,7 +25,13 @@ beforeAll(async () => {
   [host, hook, tracker] = await Promise.all([
     startProviderHost({ stack: "prod" }),
     startWebhookReceiver(),
-    startWebhookReceiver({ status: 201, respond: (c) => (c.path.endsWith("/issues") ? { number: 42, html_url: "https://github.com/acme/incidents/issues/42" } : { html_url: "https://github.com/acme/incidents/issues/7#comment-1" }) }),
+    startWebhookReceiver({
+      status: 201,
+      respond: (c) =>
+        c.path.endsWith("/issues")
+          ? { number: 42, html_url: "https://github.com/acme/incidents/issues/42" }
+          : { html_url: "https://github.com/acme/incidents/issues/7#comment-1" },
+    }),
   ]);
   reportsDir = fs.mkdtempSync(path.join(os.tmpdir(), "spec1-rollback-"));
   SECRETS.notifyWebhookUrl = `${hook.url}/hooks/SECRET-webhook-path-51be`;
@@ -44,7 +50,11 @@ beforeEach(() => {
 /** The notice's inputs as the program registers them for these tags, with the checks' real results. */
 async function noticeInputs(tags: Record<string, string>): Promise<Props> {
   // One program run: the other variants are the same inputs as data (below).
-  const config = { imageTags: tags, notify: { timeoutMs: 2000 }, rollback: { reportsDir, tracker: { url: `${tracker.url}/repos/acme/incidents/issues` } } };
+  const config = {
+    imageTags: tags,
+    notify: { timeoutMs: 2000 },
+    rollback: { reportsDir, tracker: { url: `${tracker.url}/repos/acme/incidents/issues` } },
+  };
   const run = await runStack("prod", { config, secrets: SECRETS });
   // Under mocks the checks have not run; the engine would pass what they measured.
   return { ...run.byName(NOTICE).inputs, checks: CHECKS };
@@ -54,7 +64,10 @@ async function noticeInputs(tags: Record<string, string>): Promise<Props> {
 function variant(inputs: Props, tracker: Props, retag: Record<string, string> = {}): Props {
   const images = { ...inputs.images };
   for (const [service, tag] of Object.entries(retag)) {
-    images[service] = { reference: images[service].reference.replace(/:[^:/]+$/, `:${tag}`), digest: `registry/app-${service}@sha256:${tag.padStart(64, "0")}` };
+    images[service] = {
+      reference: images[service].reference.replace(/:[^:/]+$/, `:${tag}`),
+      digest: `registry/app-${service}@sha256:${tag.padStart(64, "0")}`,
+    };
   }
   return { ...inputs, images, rollback: { ...inputs.rollback, tracker: { ...inputs.rollback.tracker, ...tracker } } };
 }
@@ -92,9 +105,18 @@ test("first deploy records the images; a rollback notifies from→to with the ch
   // The next up with the same images announces nothing again.
   expect(await host.diff(NOTICE, id, after, rolledBack)).toMatchObject({ changes: "none" });
 
-  const leaks = [text, JSON.stringify(tracker.items.map((i) => i.json)), postMortem, JSON.stringify(after), host.output(), plainText(rolledBack), String(rolledBack.__provider)];
+  const leaks = [
+    text,
+    JSON.stringify(tracker.items.map((i) => i.json)),
+    postMortem,
+    JSON.stringify(after),
+    host.output(),
+    plainText(rolledBack),
+    String(rolledBack.__provider),
+  ];
   for (const leak of leaks) {
-    for (const secret of ["SECRET-tracker-token-8a1f", "SECRET-webhook-path-51be", TEST_SECRETS.redisUrl, TEST_SECRETS.gatewayToken]) expect(leak).not.toContain(secret);
+    for (const secret of ["SECRET-tracker-token-8a1f", "SECRET-webhook-path-51be", TEST_SECRETS.redisUrl, TEST_SECRETS.gatewayToken])
+      expect(leak).not.toContain(secret);
   }
 });
 

@@ -72,7 +72,11 @@ test("a broken webhook does not stop the e-mail, and its outcome hides the URL",
   const down = await startWebhookReceiver({ status: 500 });
   const url = `${down.url}/hooks/SECRET-webhook-path-99aa`;
   try {
-    const deliveries = await sendNotice(config, { ...CREDS, webhookUrl: url }, { kind: "preNotice", subject: "QR drill in 15 minutes", lines: ["Outbound automation pauses at 09:00 MYT."] });
+    const deliveries = await sendNotice(
+      config,
+      { ...CREDS, webhookUrl: url },
+      { kind: "preNotice", subject: "QR drill in 15 minutes", lines: ["Outbound automation pauses at 09:00 MYT."] },
+    );
     expect(deliveries[0]).toMatchObject({ transport: "webhook", ok: false });
     expect(deliveries[0].detail).toMatch(/^HTTP 500/);
     expect(deliveries[1]).toMatchObject({ transport: "email", ok: true });
@@ -87,7 +91,11 @@ test("a webhook that does not answer is cut at the timeout; wrong SMTP credentia
   try {
     const tight = { ...config, timeoutMs: 300 };
     const started = Date.now();
-    const deliveries = await sendNotice(tight, { webhookUrl: slow.url, smtpUsername: "ops-mailer", smtpPassword: "SECRET-wrong-pass-0000" }, escalation);
+    const deliveries = await sendNotice(
+      tight,
+      { webhookUrl: slow.url, smtpUsername: "ops-mailer", smtpPassword: "SECRET-wrong-pass-0000" },
+      escalation,
+    );
     expect(Date.now() - started).toBeLessThan(1900);
     expect(deliveries[0]).toEqual({ transport: "webhook", ok: false, detail: "no answer within 300ms" });
     expect(deliveries[1].ok).toBe(false);
@@ -108,13 +116,23 @@ describe("scripts/notify.ts, as the pipelines call it", () => {
   let dir: string;
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "spec1-notify-"));
-    fs.writeFileSync(path.join(dir, "Pulumi.cli.yaml"), `config:\n  spec1:notify:\n    smtp: { host: 127.0.0.1, port: ${smtp.port} }\n    timeoutMs: 3000\n`);
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.cli.yaml"),
+      `config:\n  spec1:notify:\n    smtp: { host: 127.0.0.1, port: ${smtp.port} }\n    timeoutMs: 3000\n`,
+    );
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test("the restore-failure preset engages the database administrator by webhook and e-mail, secrets from the environment only", async () => {
-    const env = { SPEC1_NOTIFY_WEBHOOK_URL: `${hook.url}/hook`, SPEC1_SMTP_USERNAME: CREDS.smtpUsername, SPEC1_SMTP_PASSWORD: CREDS.smtpPassword };
-    const code = await main(["--stack", "cli", "--stack-dir", dir, "--preset", "restore-failure", "--link", "https://github.com/acme/spec1/actions/runs/1"], env);
+    const env = {
+      SPEC1_NOTIFY_WEBHOOK_URL: `${hook.url}/hook`,
+      SPEC1_SMTP_USERNAME: CREDS.smtpUsername,
+      SPEC1_SMTP_PASSWORD: CREDS.smtpPassword,
+    };
+    const code = await main(
+      ["--stack", "cli", "--stack-dir", dir, "--preset", "restore-failure", "--link", "https://github.com/acme/spec1/actions/runs/1"],
+      env,
+    );
     expect(code).toBe(0);
     expect(hook.items[0].json.text).toContain("*Monthly backup restore test FAILED: engage the database administrator*");
     expect(hook.items[0].json.text).toContain("Run: https://github.com/acme/spec1/actions/runs/1");
@@ -124,14 +142,20 @@ describe("scripts/notify.ts, as the pipelines call it", () => {
   });
 
   test("the pre-notice preset says the drill starts in 15 minutes; a failed delivery exits 1", async () => {
-    const code = await main(["--stack", "cli", "--stack-dir", dir, "--preset", "drill-pre-notice"], { SPEC1_NOTIFY_WEBHOOK_URL: `${hook.url}/hook` });
+    const code = await main(["--stack", "cli", "--stack-dir", dir, "--preset", "drill-pre-notice"], {
+      SPEC1_NOTIFY_WEBHOOK_URL: `${hook.url}/hook`,
+    });
     expect(code).toBe(1); // no SMTP credentials: the relay refuses the mail
     expect(hook.items[0].json.text).toContain("*Weekly QR re-login drill starts at 09:00 MYT (in 15 minutes)*");
   });
 
   test("arguments are checked before anything is sent", () => {
     expect(() => noticeFromArgs(["--preset", "drill-pre-notice"])).toThrow("--stack is required");
-    expect(() => noticeFromArgs(["--stack", "drill", "--preset", "party"])).toThrow("--preset party is not one of drill-pre-notice, drill-run-failed, restore-failure");
-    expect(() => noticeFromArgs(["--stack", "drill", "--kind", "gossip", "--subject", "x"])).toThrow("--kind must be one of preNotice, drillResult, escalation, restoreFailure, rollback");
+    expect(() => noticeFromArgs(["--stack", "drill", "--preset", "party"])).toThrow(
+      "--preset party is not one of drill-pre-notice, drill-run-failed, restore-failure",
+    );
+    expect(() => noticeFromArgs(["--stack", "drill", "--kind", "gossip", "--subject", "x"])).toThrow(
+      "--kind must be one of preNotice, drillResult, escalation, restoreFailure, rollback",
+    );
   });
 });

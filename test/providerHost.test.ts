@@ -33,7 +33,11 @@ test("create runs inside the host with secrets unwrapped, and reports provider e
   expect(outs.tokenHash).toHaveLength(8);
   // The log line comes on the host's stdout, which may arrive after the gRPC answer: wait for it, bounded.
   const logged = () => host.output().includes("echo creating hello world");
-  await pollUntil(async () => (logged() ? { done: true, value: undefined } : { done: false, seen: JSON.stringify(host.output()) }), { what: "the provider's log line", deadlineMs: 2000, intervalMs: 10 });
+  await pollUntil(async () => (logged() ? { done: true, value: undefined } : { done: false, seen: JSON.stringify(host.output()) }), {
+    what: "the provider's log line",
+    deadlineMs: 2000,
+    intervalMs: 10,
+  });
   expect(host.output()).toContain("echo creating hello world");
   await expect(host.create("echo-bad", captured["echo-bad"])).rejects.toThrow("echo refused: by request");
 });
@@ -41,11 +45,18 @@ test("create runs inside the host with secrets unwrapped, and reports provider e
 test("diff goes through the provider: same input no change, new input a replace", async () => {
   const inputs = captured["echo-ok"];
   expect(await host.diff("echo-ok", "echo-1", { text: "hello…" }, inputs)).toMatchObject({ changes: "none" });
-  expect(await host.diff("echo-ok", "echo-1", { text: "other" }, inputs)).toEqual({ changes: "some", replaces: ["text"], deleteBeforeReplace: false });
+  expect(await host.diff("echo-ok", "echo-1", { text: "other" }, inputs)).toEqual({
+    changes: "some",
+    replaces: ["text"],
+    deleteBeforeReplace: false,
+  });
 });
 
 test("stripSecrets unwraps nested secret values as the engine does", () => {
   const sig = "4dabf18193072939515e22adb298388d";
-  const wrapped = { a: { [sig]: "1b47061264138c4ac30d75fd1eb44270", value: "s" }, b: [{ [sig]: "1b47061264138c4ac30d75fd1eb44270", value: 2 }] };
+  const wrapped = {
+    a: { [sig]: "1b47061264138c4ac30d75fd1eb44270", value: "s" },
+    b: [{ [sig]: "1b47061264138c4ac30d75fd1eb44270", value: 2 }],
+  };
   expect(stripSecrets(wrapped)).toEqual({ a: "s", b: [2] });
 });

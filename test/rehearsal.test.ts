@@ -63,7 +63,11 @@ interface CliRun {
 
 function cli(name: string, args: string[]): CliRun {
   const tmpdir = privateTmpdir(name);
-  const child = spawn(process.execPath, ["--import", "tsx", "rehearsal/rehearse.ts", ...args], { cwd: ROOT, env: { ...outerEnv, TMPDIR: tmpdir }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "rehearsal/rehearse.ts", ...args], {
+    cwd: ROOT,
+    env: { ...outerEnv, TMPDIR: tmpdir },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
@@ -127,7 +131,9 @@ describe("a clean rehearsal", () => {
 
   test("prints the rollback's preview --diff: the rolled-back image, its container and the checks of that image", () => {
     expect(output).toContain("$ pulumi config set --path imageTags.api 20240418");
-    expect(output).toMatch(/\+-docker:index\/remoteImage:RemoteImage: \(replace\) spec1-api-image\n\s+~ name: "registry\/app-api:20240502" => "registry\/app-api:20240418"/);
+    expect(output).toMatch(
+      /\+-docker:index\/remoteImage:RemoteImage: \(replace\) spec1-api-image\n\s+~ name: "registry\/app-api:20240502" => "registry\/app-api:20240418"/,
+    );
     expect(output).toMatch(/\+-docker:index\/container:Container: \(replace\) spec1-api\n/);
     expect(output).toMatch(/\+-pulumi-nodejs:dynamic:Resource: \(replace\) spec1-checks-api-health\n/);
     expect(output).not.toMatch(/\) spec1-(web|worker|baileys)(-image)?\n/);
@@ -152,10 +158,20 @@ describe("a clean rehearsal", () => {
 
   test("lists every report it wrote, the procedures' own and its summary", () => {
     const names = result.reports.map((f) => path.basename(f));
-    for (const prefix of ["postmortem-", "restore-", "drill-", "rehearsal-"]) expect(names.filter((n) => n.startsWith(prefix)).length).toBeGreaterThanOrEqual(2);
+    for (const prefix of ["postmortem-", "restore-", "drill-", "rehearsal-"])
+      expect(names.filter((n) => n.startsWith(prefix)).length).toBeGreaterThanOrEqual(2);
     for (const file of result.reports) expect(output).toContain(file);
-    const summary = JSON.parse(fs.readFileSync(result.reports.find((f) => /^rehearsal-.*\.json$/.test(path.basename(f)))!, "utf8"));
-    expect(summary.procedures.map((p: { procedure: string; ok: boolean }) => [p.procedure, p.ok])).toEqual([["rollback", true], ["restore", true], ["drill", true]]);
+    const summary = JSON.parse(
+      fs.readFileSync(
+        result.reports.find((f) => /^rehearsal-.*\.json$/.test(path.basename(f)))!,
+        "utf8",
+      ),
+    );
+    expect(summary.procedures.map((p: { procedure: string; ok: boolean }) => [p.procedure, p.ok])).toEqual([
+      ["rollback", true],
+      ["restore", true],
+      ["drill", true],
+    ]);
   });
 
   test("never prints or writes a generated secret", () => {
@@ -168,9 +184,11 @@ const EXPECTED: Record<Fault, RegExp> = {
   "health-degraded": /spec1-checks-api-health: .*degraded/,
   "queue-stuck": /spec1-checks-queues: queues on .* not draining/,
   "metrics-missing": /spec1-checks-send-rate: .*baileys_messages_sent_total/,
-  "truncated-dump": /spec1-restore-restore: restore test failed: pg_restore failed \(exit 1\): pg_restore: error: (could not read from input file: end of file|could not find block ID)/,
+  "truncated-dump":
+    /spec1-restore-restore: restore test failed: pg_restore failed \(exit 1\): pg_restore: error: (could not read from input file: end of file|could not find block ID)/,
   // The stack file's own RPO limit against the aged bucket: the real age, not a lowered limit.
-  "stale-backup": /the newest backup spec-1\/\d{4}-\d\d-\d\dT02-00-00Z\.dump is 72\.\d h old \(taken [^)]+\), older than backup\.maxAgeHours = 26 h: BACKUP_DAILY has stopped/,
+  "stale-backup":
+    /the newest backup spec-1\/\d{4}-\d\d-\d\dT02-00-00Z\.dump is 72\.\d h old \(taken [^)]+\), older than backup\.maxAgeHours = 26 h: BACKUP_DAILY has stopped/,
   "no-qr": /session sales-1: no-qr after 3 attempt\(s\)[^]*FAIL support-1: no-qr \(attempt 3\/3: no QR within [^]*escalated: webhook sent/,
   "message-lost": /test message: sent as msg-1, never reached the console/,
 };
@@ -199,7 +217,9 @@ describe("the CLI", () => {
   test("Ctrl-C mid-procedure stops everything it started, the program's process included, and removes its temp dir", async () => {
     const before = programProcesses();
     const run = cli("interrupted", ["--only", "rollback", "--reports", path.join(tmpRoot, "reports-interrupted")]);
-    await new Promise<void>((resolve) => run.child.stdout!.on("data", () => run.output().includes("the stack as last deployed") && resolve()));
+    await new Promise<void>((resolve) =>
+      run.child.stdout!.on("data", () => run.output().includes("the stack as last deployed") && resolve()),
+    );
     run.child.kill("SIGINT");
     expect(await run.exit).toBe(130);
     expect(run.output()).toContain("SIGINT: stopping everything the rehearsal started");
@@ -226,11 +246,24 @@ function programProcesses(): number[] {
 describe("the preview diff, as `pulumi preview --diff` prints it", () => {
   const SECRET = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "redis://:pw@r:6379" };
   const resource = (type: string, name: string, inputs: Record<string, unknown>) => ({ type, name, inputs, id: `${name}-id`, state: {} });
-  const image = (tag: string) => resource("docker:index/remoteImage:RemoteImage", "api-image", { name: `registry/app-api:${tag}`, keepLocally: true });
+  const image = (tag: string) =>
+    resource("docker:index/remoteImage:RemoteImage", "api-image", { name: `registry/app-api:${tag}`, keepLocally: true });
 
   test("shows only what changes, leaf by leaf, and a secret only as [secret]", () => {
-    const olds = [image("1"), resource("docker:index/container:Container", "api", { image: "d1", envs: SECRET, ports: [{ external: 4000 }] }), resource("docker:index/network:Network", "net", { name: "spec1" })];
-    const news = [image("2"), resource("docker:index/container:Container", "api", { image: "d2", envs: { ...SECRET, value: "redis://:other@r:6379" }, ports: [{ external: 4000 }] }), resource("docker:index/network:Network", "net", { name: "spec1" })];
+    const olds = [
+      image("1"),
+      resource("docker:index/container:Container", "api", { image: "d1", envs: SECRET, ports: [{ external: 4000 }] }),
+      resource("docker:index/network:Network", "net", { name: "spec1" }),
+    ];
+    const news = [
+      image("2"),
+      resource("docker:index/container:Container", "api", {
+        image: "d2",
+        envs: { ...SECRET, value: "redis://:other@r:6379" },
+        ports: [{ external: 4000 }],
+      }),
+      resource("docker:index/network:Network", "net", { name: "spec1" }),
+    ];
     const lines = formatPreview("prod", diffStacks(olds, news, new Map()), news.length);
     expect(lines).toEqual([
       "Previewing update (prod):",
@@ -245,10 +278,20 @@ describe("the preview diff, as `pulumi preview --diff` prints it", () => {
   });
 
   test("a dynamic resource changes as its provider's Diff says, whatever its inputs do; created and deleted ones are marked", () => {
-    const dynamic = (name: string, digest: string) => resource("pulumi-nodejs:dynamic:Resource", name, { images: { api: digest }, __provider: "exports.handler = __f0;" });
+    const dynamic = (name: string, digest: string) =>
+      resource("pulumi-nodejs:dynamic:Resource", name, { images: { api: digest }, __provider: "exports.handler = __f0;" });
     const olds = [dynamic("health", "d1"), dynamic("notice", "d1"), dynamic("queues", "w1"), image("1")];
     const news = [dynamic("health", "d2"), dynamic("notice", "d2"), dynamic("queues", "w1"), dynamic("new-check", "d2")];
-    const changes = diffStacks(olds, news, new Map([["health", "replace"], ["notice", "none"], ["queues", "none"], ["new-check", "replace"]]));
+    const changes = diffStacks(
+      olds,
+      news,
+      new Map([
+        ["health", "replace"],
+        ["notice", "none"],
+        ["queues", "none"],
+        ["new-check", "replace"],
+      ]),
+    );
     expect(changes.map((c) => [c.op, c.name, c.properties.map((p) => p.path)])).toEqual([
       ["replace", "health", ["images.api"]],
       ["create", "new-check", []],

@@ -52,7 +52,13 @@ beforeAll(async () => {
   const body = Buffer.concat([Buffer.from("PGDMP"), Buffer.from([1, 14, 0, 4, 8, 1]), Buffer.alloc(64)]);
   await s3.client().send(new PutObjectCommand({ Bucket: "backups", Key: BACKUP_KEY, Body: body }));
   s3.setLastModified("backups", BACKUP_KEY, BACKUP_AT);
-  gateway = await startGateway({ token: TEST_SECRETS.gatewayToken, sessions: [{ id: "sales-1", status: "open" }, { id: "support-1", status: "open" }] });
+  gateway = await startGateway({
+    token: TEST_SECRETS.gatewayToken,
+    sessions: [
+      { id: "sales-1", status: "open" },
+      { id: "support-1", status: "open" },
+    ],
+  });
 });
 
 afterAll(async () => {
@@ -84,15 +90,19 @@ function normalize(json: string): string {
 }
 
 test("every Pulumi.<stack>.yaml is covered", () => {
-  expect(STACKS).toEqual(expect.arrayContaining(["drill", "prod", "rehearsal-app", "rehearsal-drill", "rehearsal-restore", "restore", "staging"]));
+  expect(STACKS).toEqual(
+    expect.arrayContaining(["drill", "prod", "rehearsal-app", "rehearsal-drill", "rehearsal-restore", "restore", "staging"]),
+  );
 });
 
 test.each(STACKS)("stack %s registers the same resources (URN, parent, aliases, inputs)", async (stack) => {
   const run = await runStack(stack, { config: stackConfig(stack), secrets: SECRETS });
   // Sorted: registration order follows when each resource's inputs resolve, which is not the engine's key.
-  const registered = [...run.registrations].sort((a, b) => a.urn.localeCompare(b.urn)).map(({ urn, parent, aliases, inputs }) => {
-    const { __provider, ...rest } = inputs;
-    return { urn, parent, aliases, inputs: rest, ...(__provider === undefined ? {} : { dynamic: true }) };
-  });
+  const registered = [...run.registrations]
+    .sort((a, b) => a.urn.localeCompare(b.urn))
+    .map(({ urn, parent, aliases, inputs }) => {
+      const { __provider, ...rest } = inputs;
+      return { urn, parent, aliases, inputs: rest, ...(__provider === undefined ? {} : { dynamic: true }) };
+    });
   expect(JSON.parse(normalize(JSON.stringify(registered)))).toMatchSnapshot();
 });

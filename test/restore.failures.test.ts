@@ -13,7 +13,17 @@ import { downloadTo, readHead, readText } from "../restore/s3";
 import { waitForServer } from "../restore/target";
 import { ageBackups, putObject, sha256File, uploadNewestBackup } from "../local/fixtures/backups";
 import {
-  BUCKET, CapturedRestore, captureRestoreStack, createServer, leftovers, queryServer, RESTORE_RESOURCE, RestoreWorld, Server, startRestoreWorld, withTarget,
+  BUCKET,
+  CapturedRestore,
+  captureRestoreStack,
+  createServer,
+  leftovers,
+  queryServer,
+  RESTORE_RESOURCE,
+  RestoreWorld,
+  Server,
+  startRestoreWorld,
+  withTarget,
 } from "./helpers/restoreStack";
 
 let world: RestoreWorld;
@@ -35,7 +45,12 @@ afterAll(async () => {
 });
 
 /** Uploads `body` as the newest backup under `prefix`, runs the stack, and returns the restore's error. */
-async function failedRestore(prefix: string, body: Buffer | string, overrides?: Record<string, unknown>, checksum: "matching" | "mismatching" | "none" = "none"): Promise<string> {
+async function failedRestore(
+  prefix: string,
+  body: Buffer | string,
+  overrides?: Record<string, unknown>,
+  checksum: "matching" | "mismatching" | "none" = "none",
+): Promise<string> {
   const file = path.join(world.workDir, prefix.replace(/\//g, "_"));
   fs.writeFileSync(file, body);
   const client = world.s3.client();
@@ -56,7 +71,10 @@ async function createRestore(inputs: Record<string, unknown>, target = server.ou
 
 /** The newest report on disk: written before the update failed. */
 function lastReport(): { markdown: string; json: any } {
-  const names = fs.readdirSync(world.reportDir).filter((n) => n.endsWith(".json")).sort();
+  const names = fs
+    .readdirSync(world.reportDir)
+    .filter((n) => n.endsWith(".json"))
+    .sort();
   const json = path.join(world.reportDir, names[names.length - 1]);
   return { markdown: fs.readFileSync(json.replace(/\.json$/, ".md"), "utf8"), json: JSON.parse(fs.readFileSync(json, "utf8")) };
 }
@@ -85,13 +103,18 @@ test("a truncated dump: pg_restore's own error", async () => {
 
 test("garbage bytes: not a PostgreSQL dump, with its first bytes", async () => {
   const message = await failedRestore("fail/garbage/", Buffer.from("e3b0c442\u0000\u0001\u0002garbage", "latin1"));
-  await expectFailureHandled(message, "s3://backups/fail/garbage/2026-11-27T02-00-00Z.dump is not a PostgreSQL dump (first bytes: 65 33 62 30 63 34 34 32 00 01 02 67 61 72 62 61)");
+  await expectFailureHandled(
+    message,
+    "s3://backups/fail/garbage/2026-11-27T02-00-00Z.dump is not a PostgreSQL dump (first bytes: 65 33 62 30 63 34 34 32 00 01 02 67 61 72 62 61)",
+  );
 });
 
 test("a checksum mismatch against the .sha256 sidecar", async () => {
   const message = await failedRestore("fail/checksum/", dump("custom"), undefined, "mismatching");
   await expectFailureHandled(message, `checksum mismatch for s3://backups/fail/checksum/2026-11-27T02-00-00Z.dump: its sha256 is `);
-  expect(message).toContain("fail/checksum/2026-11-27T02-00-00Z.dump.sha256 says 0000000000000000000000000000000000000000000000000000000000000000");
+  expect(message).toContain(
+    "fail/checksum/2026-11-27T02-00-00Z.dump.sha256 says 0000000000000000000000000000000000000000000000000000000000000000",
+  );
 });
 
 test("a backup older than backup.maxAgeHours (BACKUP_DAILY stopped 3 days ago): the report says how old", async () => {
@@ -108,7 +131,7 @@ test("a backup older than backup.maxAgeHours (BACKUP_DAILY stopped 3 days ago): 
 test("an SQL error in the dump stops psql at the first error", async () => {
   const broken = Buffer.concat([dump("plain"), Buffer.from("\nINSERT INTO no_such_table VALUES (1);\n")]);
   const message = await failedRestore("fail/sql/", broken);
-  await expectFailureHandled(message, 'psql failed (exit 3): psql:');
+  await expectFailureHandled(message, "psql failed (exit 3): psql:");
   expect(message).toContain('ERROR:  relation "no_such_table" does not exist');
 });
 
@@ -129,7 +152,10 @@ test("smoke expectations not met, and smoke SQL that tries to write, fail with e
   await putObject(client, BUCKET, "fail/smoke/2026-11-27T02-00-00Z.dump", { file: world.dumps.custom });
   client.destroy();
   const message = await createRestore((await captureRestoreStack(world, "fail/smoke/", { smoke })).restore);
-  await expectFailureHandled(message, "smoke query escalated: expected at least 1 row(s), got 0; smoke query wipe: ERROR: cannot execute DELETE in a read-only transaction");
+  await expectFailureHandled(
+    message,
+    "smoke query escalated: expected at least 1 row(s), got 0; smoke query wipe: ERROR: cannot execute DELETE in a read-only transaction",
+  );
   const report = lastReport();
   expect(report.json.smoke.map((s: { ok: boolean }) => s.ok)).toEqual([true, false, false]);
   expect(report.markdown).toContain(`### users: ok`);
@@ -145,7 +171,10 @@ test("S3 down during the restore", async () => {
     const config = { backup: { endpoint: s3.endpoint, timeoutSeconds: 2 } };
     const captured = await captureRestoreStack(world, "spec-1/", config);
     await s3.stop();
-    await expectFailureHandled(await createRestore(captured.restore), `downloading s3://backups/spec-1/2026-11-27T02-00-00Z.dump: S3 endpoint ${s3.endpoint} is unreachable`);
+    await expectFailureHandled(
+      await createRestore(captured.restore),
+      `downloading s3://backups/spec-1/2026-11-27T02-00-00Z.dump: S3 endpoint ${s3.endpoint} is unreachable`,
+    );
   } finally {
     await s3.stop();
   }
@@ -157,7 +186,11 @@ test("a target that is not the disposable server is refused, and left untouched"
   expect(message).toContain(
     `refusing to restore into 127.0.0.1:${world.source.port}: it is not the disposable Postgres this stack created (expected spec1.instance_id ${server.outs.instanceId}, the server reports ${world.source.instanceId})`,
   );
-  const databases = await queryServer({ outs: world.source.connection() }, "postgres", "SELECT datname FROM pg_database WHERE datname = 'restore_test'");
+  const databases = await queryServer(
+    { outs: world.source.connection() },
+    "postgres",
+    "SELECT datname FROM pg_database WHERE datname = 'restore_test'",
+  );
   expect(databases).toEqual([]);
   expect(leftovers(world)).toEqual([]);
 });
@@ -181,7 +214,13 @@ test("the first bytes and the checksum sidecar are read whole from an object sto
   });
   await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
   try {
-    const loc = { endpoint: `http://127.0.0.1:${(slow.address() as net.AddressInfo).port}`, region: "us-east-1", bucket: BUCKET, prefix: "ok/", timeoutMs: 5000 };
+    const loc = {
+      endpoint: `http://127.0.0.1:${(slow.address() as net.AddressInfo).port}`,
+      region: "us-east-1",
+      bucket: BUCKET,
+      prefix: "ok/",
+      timeoutMs: 5000,
+    };
     expect((await readHead(loc, S3RVER_CREDENTIALS, "ok/x.dump", 10)).toString()).toBe("PGDMP12345");
     expect(await readText(loc, S3RVER_CREDENTIALS, "ok/x.dump.sha256")).toBe("PGDMP12345");
   } finally {

@@ -6,7 +6,13 @@ import { gzipSync } from "zlib";
 import { parseDisposablePostgres, parseRestoreConfig, parseSmokeQueries, RESTORE_DEFAULTS } from "../config/restore";
 import { readStackConfig } from "../local/program";
 import {
-  dockerCopyInCommand, dockerExecCommand, dockerRemoveCommand, dockerRunCommand, pgRestoreCommand, psqlCommand, settingsArgs,
+  dockerCopyInCommand,
+  dockerExecCommand,
+  dockerRemoveCommand,
+  dockerRunCommand,
+  pgRestoreCommand,
+  psqlCommand,
+  settingsArgs,
 } from "../restore/commands";
 import { newestBinDir } from "../restore/disposablePostgres";
 import { passwdIds } from "../restore/localEngine";
@@ -77,7 +83,9 @@ describe("dump type from the first bytes", () => {
   });
 
   test("anything else is refused with its first bytes", () => {
-    expect(() => detectDump(Buffer.from([0, 1, 2, 255]), "s3://b/k")).toThrow("s3://b/k is not a PostgreSQL dump (first bytes: 00 01 02 ff)");
+    expect(() => detectDump(Buffer.from([0, 1, 2, 255]), "s3://b/k")).toThrow(
+      "s3://b/k is not a PostgreSQL dump (first bytes: 00 01 02 ff)",
+    );
     expect(() => detectDump(Buffer.alloc(0), "s3://b/k")).toThrow("(first bytes: none, the object is empty)");
     expect(() => detectDump(gzipSync(Buffer.from([0, 0, 7])), "s3://b/k")).toThrow("s3://b/k (gzip-compressed) is not a PostgreSQL dump");
   });
@@ -98,33 +106,82 @@ describe("command lines", () => {
   test("pg_restore: no owner/privileges, stop at the first error, jobs only where the format allows", () => {
     expect(pgRestoreCommand("/pg/bin/pg_restore", "custom", "/tmp/d/dump", target, 4)).toEqual({
       command: "/pg/bin/pg_restore",
-      args: ["--no-owner", "--no-privileges", "--exit-on-error", "--verbose", "--jobs", "4", "--host", "127.0.0.1", "--port", "5544", "--username", "postgres", "--dbname", "restore_test", "/tmp/d/dump"],
+      args: [
+        "--no-owner",
+        "--no-privileges",
+        "--exit-on-error",
+        "--verbose",
+        "--jobs",
+        "4",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "5544",
+        "--username",
+        "postgres",
+        "--dbname",
+        "restore_test",
+        "/tmp/d/dump",
+      ],
     });
     expect(pgRestoreCommand("pg_restore", "tar", "/d", target, 4).args).not.toContain("--jobs");
     expect(pgRestoreCommand("pg_restore", "directory", "/d", target, 2).args).toContain("--jobs");
   });
 
   test("psql stops on the first error, from a file or stdin", () => {
-    expect(psqlCommand("psql", target, "/tmp/d/dump").args).toEqual(["-X", "-q", "-v", "ON_ERROR_STOP=1", "--host", "127.0.0.1", "--port", "5544", "--username", "postgres", "--dbname", "restore_test", "-f", "/tmp/d/dump"]);
+    expect(psqlCommand("psql", target, "/tmp/d/dump").args).toEqual([
+      "-X",
+      "-q",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "5544",
+      "--username",
+      "postgres",
+      "--dbname",
+      "restore_test",
+      "-f",
+      "/tmp/d/dump",
+    ]);
     expect(psqlCommand("psql", target).args.slice(-2)).toEqual(["--dbname", "restore_test"]);
   });
 
   test("docker engine: the runbook's container, loopback only, password through the environment", () => {
-    const cmd = dockerRunCommand({ container: "spec1-restore-ab12", image: "postgres:16", hostPort: 55432, instanceId: "spec1-restore-ab12", settings: { fsync: "off" } }, "pw-123");
+    const cmd = dockerRunCommand(
+      {
+        container: "spec1-restore-ab12",
+        image: "postgres:16",
+        hostPort: 55432,
+        instanceId: "spec1-restore-ab12",
+        settings: { fsync: "off" },
+      },
+      "pw-123",
+    );
     expect([cmd.command, ...cmd.args].join(" ")).toBe(
       "docker run --detach --name spec1-restore-ab12 --label spec1.instance_id=spec1-restore-ab12 --publish 127.0.0.1:55432:5432 --env POSTGRES_PASSWORD postgres:16 -c spec1.instance_id=spec1-restore-ab12 -c fsync=off",
     );
     expect(cmd.env).toEqual({ POSTGRES_PASSWORD: "pw-123" });
-    const restore = dockerExecCommand("spec1-restore-ab12", pgRestoreCommand("pg_restore", "custom", "/tmp/spec1-restore/dump", { user: "postgres", database: "restore_test" }, 2));
+    const restore = dockerExecCommand(
+      "spec1-restore-ab12",
+      pgRestoreCommand("pg_restore", "custom", "/tmp/spec1-restore/dump", { user: "postgres", database: "restore_test" }, 2),
+    );
     expect([restore.command, ...restore.args].join(" ")).toBe(
       "docker exec spec1-restore-ab12 pg_restore --no-owner --no-privileges --exit-on-error --verbose --jobs 2 --username postgres --dbname restore_test /tmp/spec1-restore/dump",
     );
-    expect(dockerCopyInCommand("/tmp/x/dump", "c", "/tmp/spec1-restore/dump").args).toEqual(["cp", "/tmp/x/dump", "c:/tmp/spec1-restore/dump"]);
+    expect(dockerCopyInCommand("/tmp/x/dump", "c", "/tmp/spec1-restore/dump").args).toEqual([
+      "cp",
+      "/tmp/x/dump",
+      "c:/tmp/spec1-restore/dump",
+    ]);
     expect(dockerRemoveCommand("c").args).toEqual(["rm", "--force", "--volumes", "c"]);
   });
 
   test("server settings cannot smuggle extra arguments", () => {
-    expect(() => settingsArgs({ shared_preload_libraries: "a b" })).toThrow('server setting shared_preload_libraries="a b": only letters, digits and _ . / : - are passed through');
+    expect(() => settingsArgs({ shared_preload_libraries: "a b" })).toThrow(
+      'server setting shared_preload_libraries="a b": only letters, digits and _ . / : - are passed through',
+    );
   });
 });
 
@@ -147,7 +204,19 @@ describe("docker engine tools, against a stand-in docker CLI that records its ca
   });
 
   test("pg_restore and psql run inside the container, on the dump copied in, which is then removed", async () => {
-    const tools = toolsFor({ engine: "docker", instanceId: "i", host: "127.0.0.1", port: 55432, user: "postgres", password: "pw", container: "spec1-restore-ab12" }, "restore_test", 10000);
+    const tools = toolsFor(
+      {
+        engine: "docker",
+        instanceId: "i",
+        host: "127.0.0.1",
+        port: 55432,
+        user: "postgres",
+        password: "pw",
+        container: "spec1-restore-ab12",
+      },
+      "restore_test",
+      10000,
+    );
     expect(await tools.pgRestoreVersion()).toContain("16.4");
     const staged = await tools.stage("/tmp/spec1-restore-x/dump");
     await tools.pgRestore("custom", staged, 2, () => undefined);
@@ -174,16 +243,29 @@ describe("smoke SQL", () => {
   });
 
   test("output looks like psql's", () => {
-    expect(renderRows(["status", "tickets"], [["closed", "30"], ["open", "7"]])).toBe(
-      [" status | tickets", "--------+---------", " closed | 30", " open   | 7", "(2 rows)"].join("\n"),
-    );
+    expect(
+      renderRows(
+        ["status", "tickets"],
+        [
+          ["closed", "30"],
+          ["open", "7"],
+        ],
+      ),
+    ).toBe([" status | tickets", "--------+---------", " closed | 30", " open   | 7", "(2 rows)"].join("\n"));
   });
 });
 
 describe("config", () => {
   test("defaults are the runbook's", () => {
     const config = parseRestoreConfig({});
-    expect(config.backup).toEqual({ endpoint: undefined, region: "us-east-1", bucket: "backups", prefix: "spec-1/", maxAgeHours: 26, timeoutSeconds: 30 });
+    expect(config.backup).toEqual({
+      endpoint: undefined,
+      region: "us-east-1",
+      bucket: "backups",
+      prefix: "spec-1/",
+      maxAgeHours: 26,
+      timeoutSeconds: 30,
+    });
     expect(config.disposablePostgres).toMatchObject({ engine: "docker", port: 55432, image: "postgres:16" });
     expect(config.restore).toEqual(RESTORE_DEFAULTS.restore);
     expect(config.smoke).toBe(DEFAULT_SMOKE_QUERIES);
@@ -201,21 +283,41 @@ describe("config", () => {
   });
 
   test.each([
-    [{ disposablePostgres: { engine: "podman" } }, 'disposablePostgres.engine: "podman" is not one of docker, local; set one of them (default docker)'],
-    [{ disposablePostgres: { engine: "docker", port: 0 } }, "disposablePostgres.port: 0 is not a usable port for the docker engine; set 1–65535 (default 55432)"],
+    [
+      { disposablePostgres: { engine: "podman" } },
+      'disposablePostgres.engine: "podman" is not one of docker, local; set one of them (default docker)',
+    ],
+    [
+      { disposablePostgres: { engine: "docker", port: 0 } },
+      "disposablePostgres.port: 0 is not a usable port for the docker engine; set 1–65535 (default 55432)",
+    ],
     [{ backup: { endpoint: "minio:9000" } }, 'backup.endpoint: "minio:9000" is not an http(s) URL; set e.g. http://minio:9000'],
-    [{ backup: { bucket: "b", maxAge: 3 } }, "backup.maxAge: is not a known key; use one of endpoint, region, bucket, prefix, maxAgeHours, timeoutSeconds"],
-    [{ restore: { database: "postgres" } }, 'restore.database: "postgres" is not a plain lower-case identifier other than postgres/template*; set e.g. restore_test'],
-    [{ smoke: [] }, 'smoke: is not a non-empty list; set e.g. [{"name": "users", "sql": "SELECT count(*) FROM users", "expect": {"nonZero": true}}], or unset it for the runbook\'s defaults'],
+    [
+      { backup: { bucket: "b", maxAge: 3 } },
+      "backup.maxAge: is not a known key; use one of endpoint, region, bucket, prefix, maxAgeHours, timeoutSeconds",
+    ],
+    [
+      { restore: { database: "postgres" } },
+      'restore.database: "postgres" is not a plain lower-case identifier other than postgres/template*; set e.g. restore_test',
+    ],
+    [
+      { smoke: [] },
+      'smoke: is not a non-empty list; set e.g. [{"name": "users", "sql": "SELECT count(*) FROM users", "expect": {"nonZero": true}}], or unset it for the runbook\'s defaults',
+    ],
   ])("%j is refused, naming the key and the fix", (raw, message) => {
     expect(() => parseRestoreConfig(raw)).toThrow(message);
   });
 
   test("smoke queries: each needs a name, SQL and an expectation", () => {
-    expect(() => parseSmokeQueries([{ name: "u", sql: "SELECT 1", expect: {} }])).toThrow('smoke[0].expect: expects nothing; set e.g. {"minRows": 1} or {"nonZero": true}');
-    expect(() => parseSmokeQueries([{ name: "u", sql: "SELECT 1", expect: { minRows: 1 } }, { name: "u", sql: "SELECT 2", expect: { minRows: 1 } }])).toThrow(
-      'smoke[1].name: "u" is used twice; give each smoke query its own name',
+    expect(() => parseSmokeQueries([{ name: "u", sql: "SELECT 1", expect: {} }])).toThrow(
+      'smoke[0].expect: expects nothing; set e.g. {"minRows": 1} or {"nonZero": true}',
     );
+    expect(() =>
+      parseSmokeQueries([
+        { name: "u", sql: "SELECT 1", expect: { minRows: 1 } },
+        { name: "u", sql: "SELECT 2", expect: { minRows: 1 } },
+      ]),
+    ).toThrow('smoke[1].name: "u" is used twice; give each smoke query its own name');
   });
 });
 
@@ -227,26 +329,57 @@ describe("report and progress", () => {
     dba: "The database is kept for debugging: psql -h 127.0.0.1 -p 5544 -U postgres restore_test",
     startedAt: "2026-11-28T14:00:00.000Z",
     finishedAt: "2026-11-28T14:03:00.000Z",
-    backup: { url: "s3://backups/spec-1/x.dump", size: 3 * 1024 * 1024, lastModified: "2026-11-28T02:00:00.000Z", ageHours: 12, type: "custom", archiveVersion: "1.14", checksum: "no .sha256 sidecar" },
+    backup: {
+      url: "s3://backups/spec-1/x.dump",
+      size: 3 * 1024 * 1024,
+      lastModified: "2026-11-28T02:00:00.000Z",
+      ageHours: 12,
+      type: "custom",
+      archiveVersion: "1.14",
+      checksum: "no .sha256 sidecar",
+    },
     server: { engine: "local", host: "127.0.0.1", port: 5544, database: "restore_test", instanceId: "i-1" },
     timings: { downloadSeconds: 1.5, restoreSeconds: 100, smokeSeconds: 0.5, rtoSeconds: 102 },
-    smoke: [{ name: "users", sql: "SELECT 1", columns: ["users"], rows: [], output: " users\n-------\n(0 rows)", ok: false, problem: "expected at least 1 row(s), got 0", durationMs: 3 }],
+    smoke: [
+      {
+        name: "users",
+        sql: "SELECT 1",
+        columns: ["users"],
+        rows: [],
+        output: " users\n-------\n(0 rows)",
+        ok: false,
+        problem: "expected at least 1 row(s), got 0",
+        durationMs: 3,
+      },
+    ],
   };
 
   test("the Markdown entry has RPO, RTO, dump, the failure, the DBA's way in and each SQL output", () => {
     const md = renderReportMarkdown(report);
-    for (const part of ["# Restore test FAILED — 2026-11-28T14:03:00.000Z", "| RPO (backup age) | 12.0 h |", "| dump | custom (archive 1.14), 3.0 MiB |", "| RTO (download + restore + smoke) | 102.0 s |", "**For the database administrator:** The database is kept", "### users: FAILED — expected at least 1 row(s), got 0", "```\n users\n-------\n(0 rows)\n```"]) {
+    for (const part of [
+      "# Restore test FAILED — 2026-11-28T14:03:00.000Z",
+      "| RPO (backup age) | 12.0 h |",
+      "| dump | custom (archive 1.14), 3.0 MiB |",
+      "| RTO (download + restore + smoke) | 102.0 s |",
+      "**For the database administrator:** The database is kept",
+      "### users: FAILED — expected at least 1 row(s), got 0",
+      "```\n users\n-------\n(0 rows)\n```",
+    ]) {
       expect(md).toContain(part);
     }
   });
 
   test("pg_restore --verbose lines map to phases; progress is throttled", () => {
-    expect(restorePhase("pg_restore: processing data for table \"public.sales\"")).toBe("loading data");
-    expect(restorePhase("pg_restore: creating INDEX \"public.sales_user\"")).toBe("building indexes");
-    expect(restorePhase("pg_restore: creating FK CONSTRAINT \"public.sales sales_user_id_fkey\"")).toBe("adding constraints");
+    expect(restorePhase('pg_restore: processing data for table "public.sales"')).toBe("loading data");
+    expect(restorePhase('pg_restore: creating INDEX "public.sales_user"')).toBe("building indexes");
+    expect(restorePhase('pg_restore: creating FK CONSTRAINT "public.sales sales_user_id_fkey"')).toBe("adding constraints");
     let now = 0;
     const seen: string[] = [];
-    const log = throttled((m) => seen.push(m), 2000, () => now);
+    const log = throttled(
+      (m) => seen.push(m),
+      2000,
+      () => now,
+    );
     log("a");
     now = 1000;
     log("b");
@@ -258,9 +391,15 @@ describe("report and progress", () => {
 
   test("S3 errors say what to fix", () => {
     const loc = { endpoint: "http://minio:9000", region: "us-east-1", bucket: "backups", prefix: "spec-1/", timeoutMs: 1000 };
-    expect(describeS3Error({ name: "NoSuchBucket", $metadata: { httpStatusCode: 404 } }, loc, "listing").message).toBe('listing: bucket "backups" does not exist at http://minio:9000; check backup.bucket and backup.endpoint');
-    expect(describeS3Error({ name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } }, loc, "downloading").message).toContain("the object changed since it was listed");
-    expect(describeS3Error({ name: "Error", code: "ECONNREFUSED" }, loc, "listing").message).toBe("listing: S3 endpoint http://minio:9000 is unreachable (ECONNREFUSED); check backup.endpoint and that the object store is running");
+    expect(describeS3Error({ name: "NoSuchBucket", $metadata: { httpStatusCode: 404 } }, loc, "listing").message).toBe(
+      'listing: bucket "backups" does not exist at http://minio:9000; check backup.bucket and backup.endpoint',
+    );
+    expect(describeS3Error({ name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } }, loc, "downloading").message).toContain(
+      "the object changed since it was listed",
+    );
+    expect(describeS3Error({ name: "Error", code: "ECONNREFUSED" }, loc, "listing").message).toBe(
+      "listing: S3 endpoint http://minio:9000 is unreachable (ECONNREFUSED); check backup.endpoint and that the object store is running",
+    );
   });
 
   test("the local engine runs initdb as the postgres user from /etc/passwd", () => {
@@ -271,6 +410,8 @@ describe("report and progress", () => {
 
   test("the local engine picks the newest PostgreSQL on the runner", () => {
     expect(newestBinDir("/usr/lib/postgresql", ["9", "15", "16", "README"])).toBe("/usr/lib/postgresql/16/bin");
-    expect(() => newestBinDir("/usr/lib/postgresql", [])).toThrow("no PostgreSQL under /usr/lib/postgresql: install postgresql (scripts/setup) or set disposablePostgres.binDir");
+    expect(() => newestBinDir("/usr/lib/postgresql", [])).toThrow(
+      "no PostgreSQL under /usr/lib/postgresql: install postgresql (scripts/setup) or set disposablePostgres.binDir",
+    );
   });
 });

@@ -12,7 +12,19 @@ import { identity } from "../restore/restoreRun";
 import { programError, plainText } from "./helpers/program";
 import { uploadNewestBackup, uploadOlderBackups, putObject } from "../local/fixtures/backups";
 import {
-  BUCKET, CapturedRestore, captureRestoreStack, createServer, leftovers, POSTGRES_RESOURCE, queryServer, RESTORE_RESOURCE, RestoreWorld, S3_SECRETS, Server, startRestoreWorld, withTarget,
+  BUCKET,
+  CapturedRestore,
+  captureRestoreStack,
+  createServer,
+  leftovers,
+  POSTGRES_RESOURCE,
+  queryServer,
+  RESTORE_RESOURCE,
+  RestoreWorld,
+  S3_SECRETS,
+  Server,
+  startRestoreWorld,
+  withTarget,
 } from "./helpers/restoreStack";
 
 let world: RestoreWorld;
@@ -25,7 +37,13 @@ beforeAll(async () => {
   await uploadOlderBackups(client, BUCKET, "spec-1/", 1100);
   await uploadNewestBackup(client, BUCKET, NEWEST, world.dumps.custom, "matching");
   for (const type of DUMP_TYPES.filter((t) => t !== "custom")) {
-    await uploadNewestBackup(client, BUCKET, `${prefixOf(type)}2026-11-27T02-00-00Z.backup`, world.dumps[type], type === "plain" ? "none" : "matching");
+    await uploadNewestBackup(
+      client,
+      BUCKET,
+      `${prefixOf(type)}2026-11-27T02-00-00Z.backup`,
+      world.dumps[type],
+      type === "plain" ? "none" : "matching",
+    );
   }
   await putObject(client, BUCKET, "unused/README.txt", "backups go to spec-1/");
   client.destroy();
@@ -54,7 +72,11 @@ describe("what preview shows", () => {
   });
 
   test.each([
-    ["an empty prefix", { backup: { prefix: "unused/" } }, "no backup to restore in s3://backups/unused/: 1 object(s) listed, none is a non-empty dump (0 zero-byte, 1 sidecar)"],
+    [
+      "an empty prefix",
+      { backup: { prefix: "unused/" } },
+      "no backup to restore in s3://backups/unused/: 1 object(s) listed, none is a non-empty dump (0 zero-byte, 1 sidecar)",
+    ],
     ["S3 down", { backup: { endpoint: "http://127.0.0.1:9", timeoutSeconds: 2 } }, "S3 endpoint http://127.0.0.1:9 is unreachable"],
   ])("the program fails with a clear message on %s", async (_what, overrides, message) => {
     expect(await programError("restore", { config: world.config("spec-1/", overrides), secrets: S3_SECRETS })).toContain(message);
@@ -62,7 +84,12 @@ describe("what preview shows", () => {
 
   test.each([
     ["a missing bucket", { bucket: "nope" }, S3RVER_CREDENTIALS, `listing s3://nope/spec-1/: bucket "nope" does not exist at`],
-    ["bad credentials", {}, { accessKeyId: "WRONG", secretAccessKey: "WRONG" }, "rejected the credentials (InvalidAccessKeyId); check the secrets s3AccessKeyId and s3SecretAccessKey"],
+    [
+      "bad credentials",
+      {},
+      { accessKeyId: "WRONG", secretAccessKey: "WRONG" },
+      "rejected the credentials (InvalidAccessKeyId); check the secrets s3AccessKeyId and s3SecretAccessKey",
+    ],
   ])("the lookup fails with a clear message on %s", async (_what, overrides, credentials, message) => {
     const loc = { endpoint: world.s3.endpoint, region: "us-east-1", bucket: BUCKET, prefix: "spec-1/", timeoutMs: 5000, ...overrides };
     await expect(findLatestBackup(loc, credentials, Date.now())).rejects.toThrow(message);
@@ -86,7 +113,9 @@ describe("up and destroy on the local engine", () => {
     expect(report).toMatchObject({ status: "passed", backup: { type, checksum } });
     expect(report.smoke.users).toBe([" users", "-------", ` ${world.seed.users}`, "(1 row)"].join("\n"));
     expect(report.smoke.recent_sales).toMatch(new RegExp(`^ ${world.seed.recentSales} +\\| `, "m"));
-    const statuses = Object.entries(world.seed.ticketsByStatus).sort().map(([s, n]) => ` ${s.padEnd(7)} | ${n}`);
+    const statuses = Object.entries(world.seed.ticketsByStatus)
+      .sort()
+      .map(([s, n]) => ` ${s.padEnd(7)} | ${n}`);
     expect(report.smoke.tickets_by_status.split("\n").slice(2, 5)).toEqual(statuses);
     expect(report.timings.rtoSeconds).toBeGreaterThan(0);
     expect(fs.readFileSync(report.reportFiles.markdownPath, "utf8")).toContain("# Restore test PASSED");
@@ -112,13 +141,21 @@ describe("up and destroy on the local engine", () => {
     expect(await world.host.diff(RESTORE_RESOURCE, "r", olds, other)).toMatchObject({ changes: "some", replaces: ["backup"] });
     expect(await world.host.diff(POSTGRES_RESOURCE, server.id, server.outs, captured.postgres)).toMatchObject({ changes: "none" });
     const docker = { ...captured.postgres, engine: "docker", port: 55432 };
-    expect(await world.host.diff(POSTGRES_RESOURCE, server.id, server.outs, docker)).toMatchObject({ changes: "some", replaces: ["engine", "port"] });
+    expect(await world.host.diff(POSTGRES_RESOURCE, server.id, server.outs, docker)).toMatchObject({
+      changes: "some",
+      replaces: ["engine", "port"],
+    });
   });
 
   test("destroy stops the disposable Postgres and removes its files", async () => {
     await server.destroy();
     expect(fs.readdirSync(world.tmpDir)).toEqual([]);
-    const refused = await new Promise((resolve) => net.connect(server.outs.port, "127.0.0.1").once("connect", () => resolve(false)).once("error", () => resolve(true)));
+    const refused = await new Promise((resolve) =>
+      net
+        .connect(server.outs.port, "127.0.0.1")
+        .once("connect", () => resolve(false))
+        .once("error", () => resolve(true)),
+    );
     expect(refused).toBe(true);
   });
 });

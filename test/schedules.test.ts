@@ -7,7 +7,9 @@ import { parse } from "yaml";
 import { isFirstWednesdayInMalaysia } from "../scripts/scheduleGuard";
 
 const DIR = path.join(__dirname, "..", ".github", "workflows");
-const workflows = Object.fromEntries(fs.readdirSync(DIR).map((f) => [f, parse(fs.readFileSync(path.join(DIR, f), "utf8"), { merge: true })]));
+const workflows = Object.fromEntries(
+  fs.readdirSync(DIR).map((f) => [f, parse(fs.readFileSync(path.join(DIR, f), "utf8"), { merge: true })]),
+);
 const crons = (file: string): string[] => (workflows[file].on.schedule ?? []).map((s: { cron: string }) => s.cron);
 
 /** GitHub evaluates cron in UTC: fire times in UTC from `from`, shown as Malaysia wall-clock time. */
@@ -19,20 +21,37 @@ function firesInMalaysia(cron: string, from: string, until: string): string[] {
 }
 
 function malaysia(at: Date): string {
-  const parts = new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Kuala_Lumpur", weekday: "short", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: "Asia/Kuala_Lumpur",
+    weekday: "short",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(at);
   const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
   return `${p.weekday} ${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 
 test("every scheduled workflow is accounted for", () => {
-  const scheduled = Object.keys(workflows).filter((f) => crons(f).length > 0).sort();
+  const scheduled = Object.keys(workflows)
+    .filter((f) => crons(f).length > 0)
+    .sort();
   expect(scheduled).toEqual(["drill-pre-notice.yml", "drill.yml", "restore-test.yml"]);
 });
 
 test("the pre-notice fires Mondays 08:45 MYT, 15 minutes before the drill at 09:00 MYT", () => {
   // 2026-11-29 is a Sunday: the window covers two Mondays.
-  expect(firesInMalaysia(crons("drill-pre-notice.yml")[0], "2026-11-28T00:00:00Z", "2026-12-09T00:00:00Z")).toEqual(["Mon 2026-11-30 08:45", "Mon 2026-12-07 08:45"]);
-  expect(firesInMalaysia(crons("drill.yml")[0], "2026-11-28T00:00:00Z", "2026-12-09T00:00:00Z")).toEqual(["Mon 2026-11-30 09:00", "Mon 2026-12-07 09:00"]);
+  expect(firesInMalaysia(crons("drill-pre-notice.yml")[0], "2026-11-28T00:00:00Z", "2026-12-09T00:00:00Z")).toEqual([
+    "Mon 2026-11-30 08:45",
+    "Mon 2026-12-07 08:45",
+  ]);
+  expect(firesInMalaysia(crons("drill.yml")[0], "2026-11-28T00:00:00Z", "2026-12-09T00:00:00Z")).toEqual([
+    "Mon 2026-11-30 09:00",
+    "Mon 2026-12-07 09:00",
+  ]);
 });
 
 test.each([
@@ -41,7 +60,11 @@ test.each([
   // October 2026 starts on a Thursday: the first Wednesday is the 7th, not the 1st.
   ["2026-10", "2026-09-30T16:00:00Z", "2026-10-31T16:00:00Z", "Wed 2026-10-07 22:00"],
 ])("restore test in %s: fires every Wednesday 22:00 MYT, the guard admits exactly the first Wednesday", (_month, from, until, first) => {
-  const expr = CronExpressionParser.parse(crons("restore-test.yml")[0], { currentDate: new Date(from), endDate: new Date(until), tz: "UTC" });
+  const expr = CronExpressionParser.parse(crons("restore-test.yml")[0], {
+    currentDate: new Date(from),
+    endDate: new Date(until),
+    tz: "UTC",
+  });
   const fires: Date[] = [];
   while (expr.hasNext()) fires.push(expr.next().toDate());
   expect(fires.length).toBeGreaterThanOrEqual(4);
@@ -61,7 +84,9 @@ test("the restore workflow destroys only on success, notifies on failure, keeps 
   const wf = workflows["restore-test.yml"];
   const steps: { name?: string; run?: string; if?: string; uses?: string }[] = wf.jobs.restore.steps;
   expect(wf.jobs.restore.if).toBe("needs.guard.outputs.run == 'true'");
-  expect(wf.jobs.guard.steps.map((s: { run?: string }) => s.run ?? "").join("\n")).toContain("npx tsx scripts/scheduleGuard.ts first-wednesday");
+  expect(wf.jobs.guard.steps.map((s: { run?: string }) => s.run ?? "").join("\n")).toContain(
+    "npx tsx scripts/scheduleGuard.ts first-wednesday",
+  );
   const by = (pred: (s: (typeof steps)[number]) => boolean) => steps.find(pred)!;
   expect(by((s) => s.run === "pulumi up --yes --stack restore")).toBeDefined();
   expect(by((s) => s.run === "pulumi destroy --yes --stack restore").if).toBe("success()");
@@ -92,8 +117,12 @@ test("a change to any stack file gets pulumi preview --diff", () => {
 
 test("the drill workflow runs every step again with a fresh runId, set as a path inside spec1:drill", () => {
   const runs = workflows["drill.yml"].jobs.drill.steps.map((s: { run?: string }) => s.run ?? "").join("\n");
-  expect(runs).toContain('pulumi up --yes --stack drill --config-path --config "spec1:drill.runId=${{ github.run_id }}-${{ github.run_attempt }}"');
-  expect(workflows["drill-pre-notice.yml"].jobs.notify.steps.at(-1).run).toContain("npx tsx scripts/notify.ts --stack drill --preset drill-pre-notice");
+  expect(runs).toContain(
+    'pulumi up --yes --stack drill --config-path --config "spec1:drill.runId=${{ github.run_id }}-${{ github.run_attempt }}"',
+  );
+  expect(workflows["drill-pre-notice.yml"].jobs.notify.steps.at(-1).run).toContain(
+    "npx tsx scripts/notify.ts --stack drill --preset drill-pre-notice",
+  );
 });
 
 test("setImageTags.sh sets exactly the non-blank tags on the chosen stack", () => {
@@ -101,7 +130,15 @@ test("setImageTags.sh sets exactly the non-blank tags on the chosen stack", () =
   try {
     // A stand-in `pulumi` that records its arguments: the script's commands are the data under test.
     fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\necho "$@" >> "${bin}/calls"\n`, { mode: 0o755 });
-    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, STACK: "prod", TAG_WEB: "", TAG_API: "20240418", TAG_WORKER: "", TAG_BAILEYS: "20240301" };
+    const env = {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH}`,
+      STACK: "prod",
+      TAG_WEB: "",
+      TAG_API: "20240418",
+      TAG_WORKER: "",
+      TAG_BAILEYS: "20240301",
+    };
     execFileSync(path.join(__dirname, "..", "scripts", "setImageTags.sh"), { env, stdio: "ignore" });
     expect(fs.readFileSync(path.join(bin, "calls"), "utf8").trim().split("\n")).toEqual([
       "config set --path imageTags.api 20240418 --stack prod",

@@ -17,7 +17,17 @@ afterAll(async () => {
   streams.forEach((s) => s.close());
   await Promise.all([gw?.stop(), api?.stop()]);
 });
-beforeEach(() => gw.set({ qrOnAttempt: 1, scanAfterMs: null, qrExpiresAfterMs: null, dropWebSocketAfterMs: null, flatEvents: false, httpStatus: null, metrics: "ok" }));
+beforeEach(() =>
+  gw.set({
+    qrOnAttempt: 1,
+    scanAfterMs: null,
+    qrExpiresAfterMs: null,
+    dropWebSocketAfterMs: null,
+    flatEvents: false,
+    httpStatus: null,
+    metrics: "ok",
+  }),
+);
 
 async function stream(): Promise<EventStream> {
   const s = await openEventStream(gw.wsUrl, T);
@@ -32,7 +42,10 @@ describe("stand-in gateway", () => {
     const s = await stream();
     const res = await gatewayCall("connect", `${gw.httpUrl}/sessions/a1/connect`, { ...T, method: "POST" });
     expect([res.status, JSON.parse(res.body)]).toEqual([202, { sessionId: "a1", status: "connecting" }]);
-    expect(await s.waitFor((e) => e.kind === "qr" && e.sessionId === "a1", 2000)).toMatchObject({ outcome: "matched", event: { kind: "qr", sessionId: "a1" } });
+    expect(await s.waitFor((e) => e.kind === "qr" && e.sessionId === "a1", 2000)).toMatchObject({
+      outcome: "matched",
+      event: { kind: "qr", sessionId: "a1" },
+    });
     expect(gw.connectAttempts("a1")).toBe(1);
   });
 
@@ -42,7 +55,9 @@ describe("stand-in gateway", () => {
     await connectSession(gw.httpUrl, "a2", T);
     expect(await s.waitFor((e) => e.kind === "qr" && e.sessionId === "a2", 150)).toMatchObject({ outcome: "timeout" });
     await connectSession(gw.httpUrl, "a2", T);
-    expect(await s.waitFor((e) => e.kind === "status" && e.sessionId === "a2" && e.status === "open", 2000)).toMatchObject({ outcome: "matched" });
+    expect(await s.waitFor((e) => e.kind === "status" && e.sessionId === "a2" && e.status === "open", 2000)).toMatchObject({
+      outcome: "matched",
+    });
     expect(gw.sessions.get("a2")).toBe("open");
     expect(s.events.filter(of("a2")).map((e) => e.kind)).toEqual(["status", "status", "qr", "status"]);
   });
@@ -68,14 +83,18 @@ describe("stand-in gateway", () => {
   test("messages go through an open session only, and count as sent", async () => {
     const before = gw.counters().success;
     expect(await sendMessage(gw.httpUrl, "main", { to: "60123", text: "drill" }, T)).toEqual({ id: "msg-1", status: "sent" });
-    await expect(sendMessage(gw.httpUrl, "nope", { to: "1", text: "x" }, T)).rejects.toThrow('POST /sessions/nope/messages: HTTP 409: {"error":"session nope is not open"}');
+    await expect(sendMessage(gw.httpUrl, "nope", { to: "1", text: "x" }, T)).rejects.toThrow(
+      'POST /sessions/nope/messages: HTTP 409: {"error":"session nope is not open"}',
+    );
     expect(gw.sentMessages).toEqual([{ id: "msg-1", sessionId: "main", to: "60123", text: "drill" }]);
     expect(gw.counters().success).toBe(before + 1);
   });
 
   test("metrics: counters, traffic, NaN, missing, malformed, reset", async () => {
     const scrape = async () => (await httpRequest(gw.metricsUrl, T)).body;
-    expect(await scrape()).toMatch(/baileys_messages_sent_total\{status="success"\} \d+\nbaileys_messages_sent_total\{status="failed"\} \d+/);
+    expect(await scrape()).toMatch(
+      /baileys_messages_sent_total\{status="success"\} \d+\nbaileys_messages_sent_total\{status="failed"\} \d+/,
+    );
     gw.set({ successPerMinute: 60000 });
     const a = gw.counters().success;
     await new Promise((r) => setTimeout(r, 50));

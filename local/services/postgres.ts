@@ -24,7 +24,14 @@ export async function startPostgres(opts: { port?: number; binDir?: string } = {
   const binDir = opts.binDir ?? POSTGRES_BIN_DIR;
   const password = randomBytes(12).toString("hex");
   const instanceId = `local-${randomBytes(6).toString("hex")}`;
-  const cluster = await startLocalCluster({ binDir, port: opts.port ?? 0, instanceId, password, settings: DISPOSABLE_SERVER_SETTINGS, startTimeoutMs: 30000 });
+  const cluster = await startLocalCluster({
+    binDir,
+    port: opts.port ?? 0,
+    instanceId,
+    password,
+    settings: DISPOSABLE_SERVER_SETTINGS,
+    startTimeoutMs: 30000,
+  });
   return {
     ...cluster,
     password,

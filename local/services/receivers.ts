@@ -20,7 +20,9 @@ export interface WebhookCall {
 }
 
 /** Answers `status` (default 200) to every POST; records method, path, headers and body. */
-export async function startWebhookReceiver(opts: { status?: number; delayMs?: number; respond?: (call: WebhookCall) => unknown } = {}): Promise<Received<WebhookCall>> {
+export async function startWebhookReceiver(
+  opts: { status?: number; delayMs?: number; respond?: (call: WebhookCall) => unknown } = {},
+): Promise<Received<WebhookCall>> {
   const items: WebhookCall[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const server = http.createServer((req, res) => {

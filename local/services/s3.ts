@@ -58,7 +58,13 @@ export async function startS3(opts: { buckets?: readonly string[] } = {}): Promi
     client: () => {
       const { S3Client: Client } = require("@aws-sdk/client-s3");
       // WHEN_REQUIRED: otherwise streamed uploads are stored with their aws-chunked framing.
-      return new Client({ endpoint, region: "us-east-1", forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED", credentials: S3RVER_CREDENTIALS });
+      return new Client({
+        endpoint,
+        region: "us-east-1",
+        forcePathStyle: true,
+        requestChecksumCalculation: "WHEN_REQUIRED",
+        credentials: S3RVER_CREDENTIALS,
+      });
     },
     setLastModified: (bucket, key, at) => {
       // s3rver's own path for the object's file (its key encoding and `._S3rver_object` suffix).

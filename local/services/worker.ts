@@ -66,6 +66,8 @@ export async function withQueue<T>(redisUrl: string, name: string, use: (queue: 
 /** Adds `count` jobs to each queue: the backlog a rollback finds waiting. */
 export async function enqueueBacklog(redisUrl: string, queues: readonly string[], count: number): Promise<void> {
   for (const name of queues) {
-    await withQueue(redisUrl, name, (queue) => queue.addBulk(Array.from({ length: count }, (_v, i) => ({ name: "rehearsal", data: { n: i } }))));
+    await withQueue(redisUrl, name, (queue) =>
+      queue.addBulk(Array.from({ length: count }, (_v, i) => ({ name: "rehearsal", data: { n: i } }))),
+    );
   }
 }

@@ -36,7 +36,7 @@ export interface StandinApi {
   stop(): Promise<void>;
 }
 
-const CONSOLE_HTML = "<!doctype html>\n<html><head><title>SPEC-1 console</title></head><body><div id=\"root\"></div></body></html>\n";
+const CONSOLE_HTML = '<!doctype html>\n<html><head><title>SPEC-1 console</title></head><body><div id="root"></div></body></html>\n';
 
 export async function startApi(initial: Partial<ApiModes> = {}, opts: ApiOptions = {}): Promise<StandinApi> {
   let modes: ApiModes = { health: "ok", web: "ok", console: "ok", ...initial };

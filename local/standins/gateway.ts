@@ -127,7 +127,11 @@ class Gateway implements StandinGateway {
     this.faults = { ...GATEWAY_FAULTS_DEFAULTS, ...opts.faults };
     this.totals = { ...(opts.startTotals ?? { success: 1000, failed: 10 }) };
     for (const s of opts.sessions ?? []) this.sessions.set(s.id, s.status);
-    this.wss = new WebSocketServer({ host: "127.0.0.1", port: 0, verifyClient: (info: { req: http.IncomingMessage }) => this.authorized(info.req) });
+    this.wss = new WebSocketServer({
+      host: "127.0.0.1",
+      port: 0,
+      verifyClient: (info: { req: http.IncomingMessage }) => this.authorized(info.req),
+    });
   }
 
   async start(): Promise<this> {
@@ -209,7 +213,11 @@ class Gateway implements StandinGateway {
     if (this.faults.httpStatus !== null) return send(res, this.faults.httpStatus, { error: `stand-in fault ${this.faults.httpStatus}` });
     if (url.pathname === "/metrics" && req.method === "GET") return this.serveMetrics(res);
     if (url.pathname === "/sessions" && req.method === "GET") {
-      return send(res, 200, [...this.sessions].map(([id, status]) => ({ id, status })));
+      return send(
+        res,
+        200,
+        [...this.sessions].map(([id, status]) => ({ id, status })),
+      );
     }
     const route = /^\/sessions\/([^/]+)\/(connect|messages)$/.exec(url.pathname);
     if (route && req.method === "POST") {
@@ -234,7 +242,11 @@ class Gateway implements StandinGateway {
       this.trafficSince = Date.now();
     }
     const { success, failed } = this.counters();
-    const lines = ["# HELP process_uptime_seconds Uptime.", "# TYPE process_uptime_seconds gauge", `process_uptime_seconds ${process.uptime().toFixed(1)}`];
+    const lines = [
+      "# HELP process_uptime_seconds Uptime.",
+      "# TYPE process_uptime_seconds gauge",
+      `process_uptime_seconds ${process.uptime().toFixed(1)}`,
+    ];
     if (mode === "malformed") lines.push('baileys_messages_sent_total{status="success" 12');
     else if (mode !== "missing") {
       lines.push(
@@ -284,11 +296,20 @@ class Gateway implements StandinGateway {
     this.log(`session ${sessionId}: QR generated`);
     this.broadcast(f.flatEvents ? { type: "qr", sessionId, qr } : { event: "connection.update", sessionId, qr });
     this.settleLater(sessionId, f.scanAfterMs, "open", "QR scanned, connection open");
-    this.settleLater(sessionId, f.qrExpiresAfterMs, "close", "QR refs attempts ended", { statusCode: 408, message: "QR refs attempts ended" });
+    this.settleLater(sessionId, f.qrExpiresAfterMs, "close", "QR refs attempts ended", {
+      statusCode: 408,
+      message: "QR refs attempts ended",
+    });
   }
 
   /** After `ms` (null = never), a session still waiting on its QR turns `status`: the device scanned it, or it expired. */
-  private settleLater(sessionId: string, ms: number | null, status: SessionStatus, logText: string, error?: { statusCode: number; message: string }): void {
+  private settleLater(
+    sessionId: string,
+    ms: number | null,
+    status: SessionStatus,
+    logText: string,
+    error?: { statusCode: number; message: string },
+  ): void {
     if (ms === null) return;
     this.later(ms, () => {
       if (this.sessions.get(sessionId) !== "connecting") return;

@@ -23,16 +23,25 @@ export async function rehearseDrill(ctx: RehearsalContext): Promise<ProcedureOut
 function drillLines(d: Deployed): string[] {
   const o = d.outs as Record<string, any>;
   if (d.name.endsWith("-pause")) {
-    return [`outbound queues paused: ${o.pausedByDrill.join(", ") || "none"}${o.alreadyPaused.length ? ` (already paused, left paused: ${o.alreadyPaused.join(", ")})` : ""}`];
+    return [
+      `outbound queues paused: ${o.pausedByDrill.join(", ") || "none"}${o.alreadyPaused.length ? ` (already paused, left paused: ${o.alreadyPaused.join(", ")})` : ""}`,
+    ];
   }
   if (/-relogin-/.test(d.name)) {
     const attempts = o.attempts as { result: string; qrShown: boolean }[];
-    return [`session ${o.session}: ${o.result}${o.ok ? "" : " — ESCALATED"} after ${attempts.length} attempt(s), QR shown ${attempts.filter((a) => a.qrShown).length}×`];
+    return [
+      `session ${o.session}: ${o.result}${o.ok ? "" : " — ESCALATED"} after ${attempts.length} attempt(s), QR shown ${attempts.filter((a) => a.qrShown).length}×`,
+    ];
   }
-  if (d.name.endsWith("-resume")) return [o.error ? `queues NOT resumed: ${o.error}` : `outbound queues resumed: ${o.resumed.join(", ") || "none"}`];
+  if (d.name.endsWith("-resume"))
+    return [o.error ? `queues NOT resumed: ${o.error}` : `outbound queues resumed: ${o.resumed.join(", ") || "none"}`];
   if (d.name.endsWith("-test-message")) {
     const r = o.report;
-    return [r.ok ? `test message delivered: ${r.messageId} from ${r.session} to ${r.chatId}, seen in the chat console after ${(r.ms / 1000).toFixed(1)}s` : `test message NOT delivered: ${r.detail}`];
+    return [
+      r.ok
+        ? `test message delivered: ${r.messageId} from ${r.session} to ${r.chatId}, seen in the chat console after ${(r.ms / 1000).toFixed(1)}s`
+        : `test message NOT delivered: ${r.detail}`,
+    ];
   }
   if (d.name.endsWith("-outcome")) return [`drill report: ${o.report}; result sent: ${o.notified}`];
   return [];

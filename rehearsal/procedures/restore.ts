@@ -38,11 +38,17 @@ export async function rehearseRestore(ctx: RehearsalContext, store: BackupStore)
 /** The runbook's verification: smoke results with RTO/RPO, beside what was seeded. */
 function smokeLines(result: UpResult, store: SeededBackups): string[] {
   const run = [...result.state.values()].find((d) => d.outs.report !== undefined);
-  const report = run?.outs.report as { backup: { ageHours: number; type?: string }; timings: { rtoSeconds?: number }; smoke: Record<string, string> };
+  const report = run?.outs.report as {
+    backup: { ageHours: number; type?: string };
+    timings: { rtoSeconds?: number };
+    smoke: Record<string, string>;
+  };
   const seeded = store.seeded;
   const lines = [
     `restore passed: RTO ${report.timings.rtoSeconds?.toFixed(1)} s (download → smoke SQL answered), RPO ${age(report.backup.ageHours)} (backup age), ${report.backup.type} dump`,
-    `seeded before the dump: ${seeded.users} users, ${seeded.recentSales} recent sales, tickets ${Object.entries(seeded.ticketsByStatus).map(([s, n]) => `${s} ${n}`).join(", ")}`,
+    `seeded before the dump: ${seeded.users} users, ${seeded.recentSales} recent sales, tickets ${Object.entries(seeded.ticketsByStatus)
+      .map(([s, n]) => `${s} ${n}`)
+      .join(", ")}`,
   ];
   for (const [name, output] of Object.entries(report.smoke)) lines.push(`smoke ${name}:\n${output.replace(/\n+$/, "")}`);
   return lines;

@@ -31,7 +31,8 @@ export async function rehearseRollback(ctx: RehearsalContext): Promise<Procedure
   if (!preview.result.ok) throw new ProcedureFailure(`preview failed: ${firstError(preview.result)}`, outcome(before));
   const verdicts = new Map([...preview.verdicts].map(([name, step]) => [name, verdictOf(step)]));
   const targetResources = preview.result.resources!;
-  for (const line of formatPreview(targetRequest.stack, diffStacks(before.resources!, targetResources, verdicts), targetResources.length)) ctx.log(`  ${line}`);
+  for (const line of formatPreview(targetRequest.stack, diffStacks(before.resources!, targetResources, verdicts), targetResources.length))
+    ctx.log(`  ${line}`);
 
   ctx.log(`\n  $ pulumi up`);
   const seen = ctx.spec1.chat.items.length;
@@ -63,7 +64,9 @@ function checkLine(name: string, outs: Record<string, any>): string {
     return `send rate: ${r.ratePerMinute}/min, failure ratio ${r.failureRatio} (${r.sent} sent, ${r.failed} failed in ${(r.windowMs / 1000).toFixed(1)}s)`;
   }
   if (name.endsWith("-queues")) {
-    const queues = Object.entries<any>(r.queues ?? {}).map(([q, v]) => `${q} ${v.state} (waiting ${v.first?.waiting} → ${v.last?.waiting})`);
+    const queues = Object.entries<any>(r.queues ?? {}).map(
+      ([q, v]) => `${q} ${v.state} (waiting ${v.first?.waiting} → ${v.last?.waiting})`,
+    );
     return `queues draining: ${queues.join(", ")}`;
   }
   if (name.endsWith("-qr-path")) return `QR path: session ${r.sessionId} ${r.passedOn} on attempt ${r.attempts}`;

@@ -34,11 +34,18 @@ export interface DrillWorld {
 
 export async function startDrillWorld(): Promise<DrillWorld> {
   const redis = await startRedis({ password: "SECRET-redis-pass-d7e1" });
-  const gateway = await startGateway({ token: TEST_SECRETS.gatewayToken, sessions: SESSIONS.map((id) => ({ id, status: "open" as const })) });
+  const gateway = await startGateway({
+    token: TEST_SECRETS.gatewayToken,
+    sessions: SESSIONS.map((id) => ({ id, status: "open" as const })),
+  });
   const api = await startApi({}, { gateway });
   const hook = await startWebhookReceiver();
   const reportsDir = fs.mkdtempSync(path.join(os.tmpdir(), "spec1-drill-"));
-  const secrets = { redisUrl: redis.url, gatewayToken: TEST_SECRETS.gatewayToken, notifyWebhookUrl: `${hook.url}/hooks/${WEBHOOK_SECRET_PATH}` };
+  const secrets = {
+    redisUrl: redis.url,
+    gatewayToken: TEST_SECRETS.gatewayToken,
+    notifyWebhookUrl: `${hook.url}/hooks/${WEBHOOK_SECRET_PATH}`,
+  };
   return {
     redis,
     gateway,
@@ -114,7 +121,12 @@ export async function upDrill(host: ProviderHost, config: Props, secrets: Record
   };
 }
 
-async function runStep(host: ProviderHost, a: { name: string; inputs: Props }, mocked: { id: string | undefined; state: Props }, steps: StepRecord[]) {
+async function runStep(
+  host: ProviderHost,
+  a: { name: string; inputs: Props },
+  mocked: { id: string | undefined; state: Props },
+  steps: StepRecord[],
+) {
   // As in the engine, a failed step stops every later one: nothing else is created.
   if (steps.some((s) => s.error)) {
     steps.push({ name: a.name, inputs: a.inputs, error: "not run: an earlier step failed" });

@@ -96,7 +96,12 @@ export interface CapturedRestore {
 }
 
 /** Runs the restore stack's program under mocks and returns its two dynamic resources' inputs. */
-export async function captureRestoreStack(world: RestoreWorld, prefix: string, overrides?: Props, preview = false): Promise<CapturedRestore> {
+export async function captureRestoreStack(
+  world: RestoreWorld,
+  prefix: string,
+  overrides?: Props,
+  preview = false,
+): Promise<CapturedRestore> {
   const run = await runStack("restore", { config: world.config(prefix, overrides), secrets: S3_SECRETS, preview });
   return { postgres: run.byName(POSTGRES_RESOURCE).inputs, restore: run.byName(RESTORE_RESOURCE).inputs, outputs: run.outputs };
 }

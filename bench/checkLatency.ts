@@ -15,9 +15,9 @@ import { runQueues } from "../checks/queues";
 import { runSendRate } from "../checks/sendRate";
 import { CHECKS_DEFAULTS, parseChecksConfig } from "../config/checks";
 import { sleep } from "../lib/poll";
-import { startRedis } from "../local/services/redis";
-import { startApi } from "../local/standins/api";
-import { startGateway } from "../local/standins/gateway";
+import { startRedis } from "../sim/services/redis";
+import { startApi } from "../sim/standins/api";
+import { startGateway } from "../sim/standins/gateway";
 
 const CHECK_NAMES = ["api-health", "web-console", "send-rate", "queues", "qr-path"] as const;
 type CheckName = (typeof CHECK_NAMES)[number];

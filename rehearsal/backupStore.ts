@@ -6,9 +6,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { POSTGRES_BIN_DIR, startPostgres } from "../local/services/postgres";
+import { POSTGRES_BIN_DIR, startPostgres } from "../sim/services/postgres";
 import { stopLocalCluster } from "../restore/localEngine";
-import { LocalS3, S3RVER_CREDENTIALS, startS3 } from "../local/services/s3";
+import { LocalS3, S3RVER_CREDENTIALS, startS3 } from "../sim/services/s3";
 import {
   ageBackups,
   dumpDatabase,
@@ -17,7 +17,7 @@ import {
   SMALL_SEED,
   uploadNewestBackup,
   uploadOlderBackups,
-} from "../local/fixtures/backups";
+} from "../sim/fixtures/backups";
 import { HOUR_MS } from "../restore/selection";
 import type { Lifecycle } from "./lifecycle";
 

@@ -4,11 +4,11 @@
  * stopped whatever happens. `values` fills the stack files' `{{placeholders}}`.
  */
 import { randomBytes } from "crypto";
-import { LocalRedis, startRedis } from "../local/services/redis";
-import { LocalWorker, startWorker } from "../local/services/worker";
-import { startApi, StandinApi } from "../local/standins/api";
-import { GatewayFaults, startGateway, StandinGateway } from "../local/standins/gateway";
-import { Received, startWebhookReceiver, WebhookCall } from "../local/services/receivers";
+import { LocalRedis, startRedis } from "../sim/services/redis";
+import { LocalWorker, startWorker } from "../sim/services/worker";
+import { startApi, StandinApi } from "../sim/standins/api";
+import { GatewayFaults, startGateway, StandinGateway } from "../sim/standins/gateway";
+import { Received, startWebhookReceiver, WebhookCall } from "../sim/services/receivers";
 import { Lifecycle } from "./lifecycle";
 
 /** What the stacks' own config names: known once the stack files are filled with this SPEC-1's endpoints. */

@@ -4,7 +4,7 @@
  * Pure: the replace decision of dynamic resources comes from their provider (through the host), the
  * one of docker resources from the docker provider's schema, given here as data.
  */
-import { DYNAMIC_TYPE, SECRET_SIG } from "../local/program";
+import { DYNAMIC_TYPE, SECRET_SIG } from "../harness/program";
 import type { StackResource } from "./program";
 
 /** Properties the docker provider marks ForceNew, for the properties this program sets. "*" = any. */

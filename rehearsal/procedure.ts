@@ -1,7 +1,7 @@
 /** What every rehearsed procedure gets, returns, and how its `pulumi up` steps are printed. */
-import type { ProviderHost } from "../local/providerHost";
+import type { ProviderHost } from "../harness/providerHost";
 import type { BackupStore } from "./backupStore";
-import { StepKind, StepResult, UpEvents } from "./engine";
+import { StepKind, StepResult, UpEvents } from "../harness/engine";
 import type { ProgramRequest, ProgramRunner, UpResult } from "./program";
 import type { Fault } from "./faults";
 import type { Lifecycle } from "./lifecycle";

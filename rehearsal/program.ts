@@ -7,8 +7,8 @@
 import { ChildProcess, fork } from "child_process";
 import * as path from "path";
 import * as readline from "readline";
-import type { ProviderHost, Props } from "../local/providerHost";
-import { applyStep, Deployed, planStep, Registration, StepKind, StepResult, UpEvents } from "./engine";
+import type { ProviderHost, Props } from "../harness/providerHost";
+import { applyStep, Deployed, planStep, Registration, StepKind, StepResult, UpEvents } from "../harness/engine";
 import type { Lifecycle } from "./lifecycle";
 import type { CapturedStack, FromChild, ProgramRequest, ToChild } from "./programChild";
 

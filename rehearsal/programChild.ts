@@ -10,7 +10,7 @@
  * rehearsal runs this script in a process of its own.
  */
 import * as path from "path";
-import type { CapturedResource, Props } from "../local/program";
+import type { CapturedResource, Props } from "../harness/program";
 
 export interface ProgramRequest {
   readonly stack: string;
@@ -54,7 +54,7 @@ function freshRuntime(): Pulumi {
 
 async function runStack(request: ProgramRequest): Promise<CapturedStack> {
   const pulumi = freshRuntime();
-  const { runProgram } = require("../local/program") as typeof import("../local/program");
+  const { runProgram } = require("../harness/program") as typeof import("../harness/program");
   const run = await runProgram(pulumi, async () => require(path.join(ROOT, "index")), { ...request, preview: false, dynamic: viaParent });
   return { stack: request.stack, resources: run.resources, outputs: run.outputs };
 }

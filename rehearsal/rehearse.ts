@@ -13,9 +13,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { startProviderHost } from "../local/providerHost";
+import { startProviderHost } from "../harness/providerHost";
 import { entryTimestamp } from "../lib/opsLog";
-import type { GatewayFaults } from "../local/standins/gateway";
+import type { GatewayFaults } from "../sim/standins/gateway";
 import { BackupStore, startBackupStore, stopStrayClusters } from "./backupStore";
 import { FAULTS, Fault, NEXT_STEPS, parseFault, parseProcedures, Procedure, PROCEDURES, STALE_BACKUP_HOURS } from "./faults";
 import { Lifecycle, withRehearsalEnv, withSignalCleanup } from "./lifecycle";

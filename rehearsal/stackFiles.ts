@@ -8,7 +8,8 @@
 import * as path from "path";
 import { parseChecksConfig } from "../config/checks";
 import { parseDrillConfig } from "../config/drill";
-import { Props, readStackNamespaces } from "../local/program";
+import { Props } from "../harness/program";
+import { readStackNamespaces } from "../config/stackFile";
 import { FAULTS, Fault, FaultSpec, Procedure } from "./faults";
 import type { ProductSettings } from "./localSpec1";
 import type { RollbackChange } from "./procedure";

@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { canonicalJson } from "../checks/provider.logic";
 import { dockerRemoveCommand, dockerRunCommand } from "./commands";
-import { runCommand } from "./exec";
+import { runCommand } from "../lib/exec";
 import { startLocalCluster, stopLocalCluster } from "./localEngine";
 import { TargetServer, waitForServer } from "./target";
 

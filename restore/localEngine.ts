@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { freePort } from "../lib/net";
 import { settingsArgs } from "./commands";
-import { runCommand } from "./exec";
+import { runCommand } from "../lib/exec";
 import { waitForServer } from "./target";
 
 export interface LocalClusterSpec {

@@ -12,7 +12,7 @@ import type { Readable } from "stream";
 import * as zlib from "zlib";
 import { untarCommand } from "./commands";
 import { archiveVersionAt, checkArchiveReadable, detectDump, Detection, DumpType, HEAD_BYTES } from "./dumpType";
-import { runCommand } from "./exec";
+import { runCommand } from "../lib/exec";
 import { formatBytes } from "./lookup";
 import { RestoreReport } from "./report";
 import { downloadTo, readText, S3Credentials, S3Location } from "./s3";

@@ -16,7 +16,7 @@ import {
   versionCommand,
 } from "./commands";
 import type { DumpType } from "./dumpType";
-import { runCommand } from "./exec";
+import { runCommand } from "../lib/exec";
 import type { TargetServer } from "./target";
 
 export interface RestoreTools {

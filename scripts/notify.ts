@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "util";
 import { NOTICE_KINDS, NoticeKind, parseNotifyConfig } from "../config/notify";
-import { readStackConfig } from "../local/program";
+import { readStackConfig } from "../config/stackFile";
 import type { Notice } from "../notify/message";
 import { describeDeliveries, sendNotice } from "../notify/notifier";
 import { Preset, PRESETS, presetNotice } from "../notify/presets";

@@ -1,4 +1,4 @@
-import { ProgramRun } from "../local/program";
+import { ProgramRun } from "../harness/program";
 import { plainText, programError, runStack, TEST_SECRETS } from "./helpers/program";
 
 const SERVICES = ["web", "api", "worker", "baileys"];
@@ -99,7 +99,7 @@ describe("bad config fails before any resource, naming the key and the fix", () 
     const registered: string[] = [];
     await jest.isolateModulesAsync(async () => {
       const pulumi = require("@pulumi/pulumi");
-      const { runProgram } = require("../local/program");
+      const { runProgram } = require("../harness/program");
       const origSetMocks = pulumi.runtime.setMocks;
       pulumi.runtime.setMocks = (mocks: { newResource: (a: { name: string }) => unknown }, ...rest: unknown[]) =>
         origSetMocks({ ...mocks, newResource: (a: { name: string }) => (registered.push(a.name), mocks.newResource(a)) }, ...rest);

@@ -1,6 +1,6 @@
 /** `spec1:checks` parsing: defaults written once, stack files, and errors that name the key and the fix. */
 import { CHECKS_DEFAULTS, parseChecksConfig } from "../config/checks";
-import { readStackConfig } from "../local/program";
+import { readStackConfig } from "../config/stackFile";
 
 describe("spec1:checks", () => {
   test("absent: every default, metrics URL derived from the gateway URL", () => {

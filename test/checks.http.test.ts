@@ -1,6 +1,6 @@
 /** api-health and web-console through Pulumi's provider host, against the stand-in api; and the checks' diff. */
-import { Props } from "../local/program";
-import { startApi, StandinApi } from "../local/standins/api";
+import { Props } from "../harness/program";
+import { startApi, StandinApi } from "../sim/standins/api";
 import { captureChecks, CheckDriver, CheckName, startCheckDriver } from "./helpers/checks";
 
 let api: StandinApi;

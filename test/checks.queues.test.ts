@@ -2,8 +2,8 @@
 import { Job, Queue, Worker } from "bullmq";
 import IORedis from "ioredis";
 import * as net from "net";
-import { Props } from "../local/program";
-import { LocalRedis, startRedis } from "../local/services/redis";
+import { Props } from "../harness/program";
+import { LocalRedis, startRedis } from "../sim/services/redis";
 import { captureChecks, CheckDriver, startCheckDriver } from "./helpers/checks";
 
 const PASSWORD = "queue-check-pw-3e1d";

@@ -1,6 +1,6 @@
 /** send-rate through Pulumi's provider host against the stand-in gateway's /metrics (token from the program's secret). */
-import { Props } from "../local/program";
-import { startGateway, StandinGateway } from "../local/standins/gateway";
+import { Props } from "../harness/program";
+import { startGateway, StandinGateway } from "../sim/standins/gateway";
 import { captureChecks, CheckDriver, startCheckDriver } from "./helpers/checks";
 import { TEST_SECRETS } from "./helpers/program";
 

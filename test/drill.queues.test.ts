@@ -1,8 +1,8 @@
 import { Worker } from "bullmq";
 import IORedis from "ioredis";
 import * as net from "net";
-import { LocalRedis, startRedis } from "../local/services/redis";
-import { redisConnection, withQueue } from "../local/services/worker";
+import { LocalRedis, startRedis } from "../sim/services/redis";
+import { redisConnection, withQueue } from "../sim/services/worker";
 import { markerKey, pausedQueues, pauseQueues, resumeQueues } from "../drill/queues";
 
 let redis: LocalRedis;

@@ -1,8 +1,8 @@
 import { Worker } from "bullmq";
 import * as fs from "fs";
-import { ProviderHost } from "../local/providerHost";
+import { ProviderHost } from "../harness/providerHost";
 import { pausedQueues } from "../drill/queues";
-import { redisConnection, withQueue } from "../local/services/worker";
+import { redisConnection, withQueue } from "../sim/services/worker";
 import { plainText, runStack, TEST_SECRETS } from "./helpers/program";
 import {
   CHAT_ID,

@@ -3,8 +3,8 @@
  * report, for keys s3rver stores under nested directories, and only for that object.
  */
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { putObject } from "../local/fixtures/backups";
-import { LocalS3, startS3 } from "../local/services/s3";
+import { putObject } from "../sim/fixtures/backups";
+import { LocalS3, startS3 } from "../sim/services/s3";
 
 const BUCKET = "backups";
 let s3: LocalS3;

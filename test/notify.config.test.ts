@@ -1,5 +1,5 @@
 import { parseNotifyConfig } from "../config/notify";
-import { readStackConfig } from "../local/program";
+import { readStackConfig } from "../config/stackFile";
 import { redact } from "../notify/message";
 import { recipientsFor } from "../notify/notifier";
 

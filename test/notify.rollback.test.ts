@@ -1,11 +1,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ProviderHost, startProviderHost } from "../local/providerHost";
-import { Props } from "../local/program";
+import { ProviderHost, startProviderHost } from "../harness/providerHost";
+import { Props } from "../harness/program";
 import { freePort } from "../lib/net";
 import { changeSummary, imageChanges, tagOf } from "../notify/rollback";
-import { Received, startWebhookReceiver, WebhookCall } from "../local/services/receivers";
+import { Received, startWebhookReceiver, WebhookCall } from "../sim/services/receivers";
 import { plainText, runStack, TEST_SECRETS } from "./helpers/program";
 
 const NOTICE = "spec1-rollback-notice";

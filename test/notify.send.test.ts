@@ -5,7 +5,7 @@ import { NotifyConfig, parseNotifyConfig } from "../config/notify";
 import { main, noticeFromArgs } from "../scripts/notify";
 import { Notice, REDACTED } from "../notify/message";
 import { describeDeliveries, sendNotice } from "../notify/notifier";
-import { mailText, MailReceived, Received, startSmtpReceiver, startWebhookReceiver, WebhookCall } from "../local/services/receivers";
+import { mailText, MailReceived, Received, startSmtpReceiver, startWebhookReceiver, WebhookCall } from "../sim/services/receivers";
 
 const CREDS = { smtpUsername: "ops-mailer", smtpPassword: "SECRET-smtp-pass-4e1a" };
 const GATEWAY_TOKEN = "SECRET-gateway-token-2b6f";

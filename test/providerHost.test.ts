@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { pollUntil } from "../lib/poll";
-import { ProviderHost, startProviderHost, stripSecrets } from "../local/providerHost";
+import { ProviderHost, startProviderHost, stripSecrets } from "../harness/providerHost";
 import { Echo } from "./fixtures/echoProvider";
 
 let host: ProviderHost;

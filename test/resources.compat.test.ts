@@ -8,10 +8,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { LocalS3, S3RVER_CREDENTIALS, startS3 } from "../local/services/s3";
-import { StandinGateway, startGateway } from "../local/standins/gateway";
+import { LocalS3, S3RVER_CREDENTIALS, startS3 } from "../sim/services/s3";
+import { StandinGateway, startGateway } from "../sim/standins/gateway";
 import { malaysiaDate } from "../config/drill";
-import { Props, readStackConfig } from "../local/program";
+import { Props } from "../harness/program";
+import { readStackConfig } from "../config/stackFile";
 import { runStack, TEST_SECRETS } from "./helpers/program";
 
 const ROOT = path.resolve(__dirname, "..");

@@ -7,11 +7,11 @@ import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
 import * as path from "path";
-import { ProviderCallError } from "../local/providerHost";
-import { S3RVER_CREDENTIALS, startS3 } from "../local/services/s3";
+import { ProviderCallError } from "../harness/providerHost";
+import { S3RVER_CREDENTIALS, startS3 } from "../sim/services/s3";
 import { downloadTo, readHead, readText } from "../restore/s3";
 import { waitForServer } from "../restore/target";
-import { ageBackups, putObject, sha256File, uploadNewestBackup } from "../local/fixtures/backups";
+import { ageBackups, putObject, sha256File, uploadNewestBackup } from "../sim/fixtures/backups";
 import {
   BUCKET,
   CapturedRestore,

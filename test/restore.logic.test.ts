@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { gzipSync } from "zlib";
 import { parseDisposablePostgres, parseRestoreConfig, parseSmokeQueries, RESTORE_DEFAULTS } from "../config/restore";
-import { readStackConfig } from "../local/program";
+import { readStackConfig } from "../config/stackFile";
 import {
   dockerCopyInCommand,
   dockerExecCommand,

@@ -6,11 +6,11 @@
 import * as fs from "fs";
 import * as net from "net";
 import { DUMP_TYPES, DumpType } from "../restore/dumpType";
-import { S3RVER_CREDENTIALS } from "../local/services/s3";
+import { S3RVER_CREDENTIALS } from "../sim/services/s3";
 import { findLatestBackup } from "../restore/lookup";
 import { identity } from "../restore/restoreRun";
 import { programError, plainText } from "./helpers/program";
-import { uploadNewestBackup, uploadOlderBackups, putObject } from "../local/fixtures/backups";
+import { uploadNewestBackup, uploadOlderBackups, putObject } from "../sim/fixtures/backups";
 import {
   BUCKET,
   CapturedRestore,

@@ -2,8 +2,8 @@
 import { connectSession, EventStream, fetchGatewayLogs, gatewayCall, listSessions, openEventStream, sendMessage } from "../lib/gateway";
 import { GatewayEvent } from "../lib/gatewayEvents";
 import { httpRequest } from "../lib/http";
-import { startApi, StandinApi } from "../local/standins/api";
-import { startGateway, StandinGateway } from "../local/standins/gateway";
+import { startApi, StandinApi } from "../sim/standins/api";
+import { startGateway, StandinGateway } from "../sim/standins/gateway";
 
 const T = { timeoutMs: 2000 };
 let gw: StandinGateway;

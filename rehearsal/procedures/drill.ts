@@ -3,7 +3,7 @@
  * queues, re-logs each session in with the stand-in gateway acting as the dedicated device that scans
  * the QR, resumes the queues, and sends the test message through to the chat console.
  */
-import type { Deployed } from "../engine";
+import type { Deployed } from "../../harness/engine";
 import { firstError, printNotifications, printSteps, ProcedureFailure, ProcedureOutcome, RehearsalContext } from "../procedure";
 
 export async function rehearseDrill(ctx: RehearsalContext): Promise<ProcedureOutcome> {

@@ -4,7 +4,7 @@
  * removes the server — only after a passing up, as the scheduled pipeline does. After a failed up the server would be kept for the DBA;
  * the rehearsal says where it is, then removes it with everything else.
  */
-import { Deployed, destroy } from "../engine";
+import { Deployed, destroy } from "../../harness/engine";
 import type { UpResult } from "../program";
 import { firstError, printSteps, ProcedureFailure, ProcedureOutcome, RehearsalContext } from "../procedure";
 import type { BackupStore, SeededBackups } from "../backupStore";

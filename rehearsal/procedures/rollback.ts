@@ -2,8 +2,8 @@
  * Runbook §3 on the app stack: the stack as last deployed, one image tag changed in config, the
  * `pulumi preview --diff` of that change, then `pulumi up`'s post-deploy checks against the local SPEC-1.
  */
-import { enqueueBacklog } from "../../local/services/worker";
-import { verdictOf } from "../engine";
+import { enqueueBacklog } from "../../sim/services/worker";
+import { verdictOf } from "../../harness/engine";
 import type { UpResult } from "../program";
 import { diffStacks, formatPreview } from "../previewDiff";
 import { firstError, printNotifications, printSteps, ProcedureFailure, ProcedureOutcome, RehearsalContext } from "../procedure";

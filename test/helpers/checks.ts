@@ -2,8 +2,8 @@
  * Shared by the check suites: the checks' inputs (with `__provider`) captured from the program under
  * mocks, exactly what the engine would hand the provider host, and a host to drive them through.
  */
-import { ProviderHost, ProviderCallError, startProviderHost } from "../../local/providerHost";
-import { Props } from "../../local/program";
+import { ProviderHost, ProviderCallError, startProviderHost } from "../../harness/providerHost";
+import { Props } from "../../harness/program";
 import { runStack, StackRunOptions } from "./program";
 
 export const CHECKS = ["api-health", "web-console", "send-rate", "queues", "qr-path"] as const;

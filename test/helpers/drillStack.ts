@@ -8,12 +8,13 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ProgramRun, Props, readStackConfig, runProgram } from "../../local/program";
-import { ProviderHost, startProviderHost } from "../../local/providerHost";
-import { LocalRedis, startRedis } from "../../local/services/redis";
-import { StandinApi, startApi } from "../../local/standins/api";
-import { StandinGateway, startGateway } from "../../local/standins/gateway";
-import { Received, startWebhookReceiver, WebhookCall } from "../../local/services/receivers";
+import { ProgramRun, Props, runProgram } from "../../harness/program";
+import { readStackConfig } from "../../config/stackFile";
+import { ProviderHost, startProviderHost } from "../../harness/providerHost";
+import { LocalRedis, startRedis } from "../../sim/services/redis";
+import { StandinApi, startApi } from "../../sim/standins/api";
+import { StandinGateway, startGateway } from "../../sim/standins/gateway";
+import { Received, startWebhookReceiver, WebhookCall } from "../../sim/services/receivers";
 import { TEST_SECRETS } from "./program";
 
 export const SESSIONS = ["sales-1", "support-1"];

@@ -2,7 +2,8 @@
  * The one shared helper for program tests: runs index.ts under Pulumi mocks in a fresh module registry
  * (so each run sees only its own config) and returns what it registered.
  */
-import { ProgramRun, Props, readStackConfig, runProgram } from "../../local/program";
+import { ProgramRun, Props, runProgram } from "../../harness/program";
+import { readStackConfig } from "../../config/stackFile";
 
 /** Values no test config uses elsewhere, so a search for them finds only leaks. */
 export const TEST_SECRETS: Readonly<Record<string, string>> = {

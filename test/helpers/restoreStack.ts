@@ -7,15 +7,15 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ProviderHost, startProviderHost } from "../../local/providerHost";
+import { ProviderHost, startProviderHost } from "../../harness/providerHost";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Props = Record<string, any>;
-import { LocalPostgres, startPostgres } from "../../local/services/postgres";
-import { LocalS3, S3RVER_CREDENTIALS, startS3 } from "../../local/services/s3";
+import { LocalPostgres, startPostgres } from "../../sim/services/postgres";
+import { LocalS3, S3RVER_CREDENTIALS, startS3 } from "../../sim/services/s3";
 import { DumpType } from "../../restore/dumpType";
 import { runStack } from "./program";
-import { dumpDatabase, seedDatabase, SeedSummary } from "../../local/fixtures/backups";
+import { dumpDatabase, seedDatabase, SeedSummary } from "../../sim/fixtures/backups";
 
 export const BUCKET = "backups";
 const SOURCE_DB = "shop";

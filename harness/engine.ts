@@ -3,8 +3,8 @@
  * provider host: Check, then Diff against the previous outputs, then Create, Update or replace
  * (create-before-delete). The program decides when each resource is registered (rehearsal/program.ts).
  */
-import type { ProviderHost, Props } from "../local/providerHost";
-import { ProviderVerdict } from "./previewDiff";
+import type { ProviderHost, Props } from "./providerHost";
+import { ProviderVerdict } from "../rehearsal/previewDiff";
 
 export interface Deployed {
   readonly name: string;

@@ -1,6 +1,6 @@
 /** Runs a CommandLine with a bound, optional stdin stream and line-by-line stderr; errors carry the tool's own words. */
 import type { Readable } from "stream";
-import type { CommandLine } from "./commands";
+import type { CommandLine } from "../restore/commands";
 
 export interface RunOptions {
   /** Named in errors, e.g. "pg_restore". */

@@ -5,9 +5,6 @@
  * inputs to Pulumi's dynamic provider host.
  */
 import { createHash } from "crypto";
-import * as fs from "fs";
-import * as path from "path";
-import { parse as parseYaml } from "yaml";
 
 type Pulumi = typeof import("@pulumi/pulumi");
 type MockResourceArgs = import("@pulumi/pulumi/runtime").MockResourceArgs;
@@ -63,23 +60,6 @@ export interface RunOptions {
    * the rehearsal and the drill tests have the provider host create it, as the engine would.
    */
   readonly dynamic?: (args: MockResourceArgs, mocked: MockResourceResult) => Promise<MockResourceResult>;
-}
-
-/** A committed stack file's config, e.g. `Pulumi.prod.yaml`, by namespace: `{spec1: {role: …}, rehearsal: {…}}`. */
-export function readStackNamespaces(stack: string, root = path.resolve(__dirname, "..")): Record<string, Props> {
-  const file = path.join(root, `Pulumi.${stack}.yaml`);
-  const doc = parseYaml(fs.readFileSync(file, "utf8")) ?? {};
-  const namespaces: Record<string, Props> = {};
-  for (const [key, value] of Object.entries<unknown>(doc.config ?? {})) {
-    const colon = key.indexOf(":");
-    if (colon > 0) (namespaces[key.slice(0, colon)] ??= {})[key.slice(colon + 1)] = value;
-  }
-  return namespaces;
-}
-
-/** The `spec1:` keys of a committed stack file, without their namespace. */
-export function readStackConfig(stack: string, root?: string): Props {
-  return readStackNamespaces(stack, root).spec1 ?? {};
 }
 
 /** What a mocked resource reports back: its inputs, plus the outputs the program reads from real ones. */

@@ -1,0 +1,28 @@
+/**
+ * A committed stack file (`Pulumi.<stack>.yaml`) read without Pulumi, for scripts that run beside a
+ * `pulumi` command (the pipeline's notifier) and for tests: its config keys by namespace.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+
+export type StackValues = Record<string, any>;
+
+const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+/** `{spec1: {role: …}, rehearsal: {…}}` from `Pulumi.<stack>.yaml` under `root`. */
+export function readStackNamespaces(stack: string, root = PROJECT_ROOT): Record<string, StackValues> {
+  const file = path.join(root, `Pulumi.${stack}.yaml`);
+  const doc = parseYaml(fs.readFileSync(file, "utf8")) ?? {};
+  const namespaces: Record<string, StackValues> = {};
+  for (const [key, value] of Object.entries<unknown>(doc.config ?? {})) {
+    const colon = key.indexOf(":");
+    if (colon > 0) (namespaces[key.slice(0, colon)] ??= {})[key.slice(colon + 1)] = value;
+  }
+  return namespaces;
+}
+
+/** The `spec1:` keys of a stack file, without their namespace. */
+export function readStackConfig(stack: string, root?: string): StackValues {
+  return readStackNamespaces(stack, root).spec1 ?? {};
+}

@@ -34,6 +34,8 @@ export interface Registration {
   readonly parent: string;
   /** Alias specs as registered (name/type/parentUrn/noParent/project/stack, unset fields omitted). */
   readonly aliases: Props[];
+  /** Resource options the engine acts on (secret outputs, dependencies, replacement and deletion rules); unset ones omitted. */
+  readonly options: Props;
   /** Inputs as the monitor received them; a dynamic resource's `__provider` included. */
   readonly inputs: Props;
 }
@@ -129,7 +131,16 @@ function recordRegistrations(pulumi: Pulumi, into: Registration[]): void {
       if (!err) {
         const aliases = (req.getAliasesList() as any[]).map((a) => stripEmpty(a.toObject()));
         const inputs = pulumi.runtime.deserializeProperties(req.getObject());
-        into.push({ urn: res.getUrn(), type: req.getType(), name: req.getName(), parent: req.getParent(), aliases, inputs });
+        const options = stripEmpty({
+          additionalSecretOutputs: [...req.getAdditionalsecretoutputsList()].sort(),
+          dependencies: [...req.getDependenciesList()].sort(),
+          deleteBeforeReplace: req.getDeletebeforereplace(),
+          ignoreChanges: [...req.getIgnorechangesList()].sort(),
+          replaceOnChanges: [...req.getReplaceonchangesList()].sort(),
+          retainOnDelete: req.getRetainondelete() ?? false,
+          protect: req.getProtect() ?? false,
+        });
+        into.push({ urn: res.getUrn(), type: req.getType(), name: req.getName(), parent: req.getParent(), aliases, options, inputs });
       }
       cb(err, res);
     });

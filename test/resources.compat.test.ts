@@ -96,14 +96,14 @@ test("every Pulumi.<stack>.yaml is covered", () => {
   );
 });
 
-test.each(STACKS)("stack %s registers the same resources (URN, parent, aliases, inputs)", async (stack) => {
+test.each(STACKS)("stack %s registers the same resources (URN, parent, aliases, options, inputs)", async (stack) => {
   const run = await runStack(stack, { config: stackConfig(stack), secrets: SECRETS });
   // Sorted: registration order follows when each resource's inputs resolve, which is not the engine's key.
   const registered = [...run.registrations]
     .sort((a, b) => a.urn.localeCompare(b.urn))
-    .map(({ urn, parent, aliases, inputs }) => {
+    .map(({ urn, parent, aliases, options, inputs }) => {
       const { __provider, ...rest } = inputs;
-      return { urn, parent, aliases, inputs: rest, ...(__provider === undefined ? {} : { dynamic: true }) };
+      return { urn, parent, aliases, options, inputs: rest, ...(__provider === undefined ? {} : { dynamic: true }) };
     });
   expect(JSON.parse(normalize(JSON.stringify(registered)))).toMatchSnapshot();
 });

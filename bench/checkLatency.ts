@@ -10,6 +10,7 @@
 import { Queue, Worker } from "bullmq";
 import { judgeHealth, judgeWebConsole } from "../checks/http.logic";
 import { probeHttp } from "../checks/httpProbe";
+import { silentLog } from "../lib/log";
 import { runQrPath } from "../checks/qrPath";
 import { runQueues } from "../checks/queues";
 import { runSendRate } from "../checks/sendRate";
@@ -56,13 +57,12 @@ async function phase(
   const queue = new Queue(queueName, { connection: { url: redisUrl } });
   let worker: Worker | undefined;
   await queue.addBulk(Array.from({ length: 50 }, (_, i) => ({ name: "send", data: { i } })));
-  const quiet = () => undefined;
   const checks: Record<CheckName, () => Promise<unknown>> = {
-    "api-health": () => probeHttp("api health", { ...config.health, url: api.healthUrl }, judgeHealth, quiet),
-    "web-console": () => probeHttp("web console", { ...config.web, url: api.webUrl }, judgeWebConsole, quiet),
-    "send-rate": () => runSendRate({ ...config.sendRate, metricsUrl: gw.metricsUrl }, quiet),
-    queues: () => runQueues({ ...config.queues, names: [queueName], redisUrl }, quiet),
-    "qr-path": () => runQrPath({ ...config.qr, httpUrl: gw.httpUrl, wsUrl: gw.wsUrl }, quiet),
+    "api-health": () => probeHttp("api health", { ...config.health, url: api.healthUrl }, judgeHealth, silentLog),
+    "web-console": () => probeHttp("web console", { ...config.web, url: api.webUrl }, judgeWebConsole, silentLog),
+    "send-rate": () => runSendRate({ ...config.sendRate, metricsUrl: gw.metricsUrl }, silentLog),
+    queues: () => runQueues({ ...config.queues, names: [queueName], redisUrl }, silentLog),
+    "qr-path": () => runQrPath({ ...config.qr, httpUrl: gw.httpUrl, wsUrl: gw.wsUrl }, silentLog),
   };
   const t0 = Date.now() + healthyAfterMs;
   const turnHealthy = sleep(healthyAfterMs).then(() => {

@@ -2,7 +2,8 @@
 import { describeFetchError, excerpt, httpRequest, HttpResult } from "../lib/http";
 import { pollUntil } from "../lib/poll";
 import type { HttpCheckConfig } from "../config/checks";
-import { Judgement } from "./http.logic";
+import type { Log } from "../lib/log";
+import { judgeHealth, judgeWebConsole, Judgement } from "./http.logic";
 
 export interface HttpProbeResult {
   readonly httpStatus: number;
@@ -16,7 +17,7 @@ export async function probeHttp(
   what: string,
   inputs: HttpCheckConfig,
   judge: (res: HttpResult) => Judgement,
-  progress: (message: string) => void,
+  log: Log,
 ): Promise<HttpProbeResult> {
   const start = Date.now();
   let attempts = 0;
@@ -46,10 +47,20 @@ export async function probeHttp(
         what: `${what} at ${inputs.url}`,
         deadlineMs: inputs.deadlineMs,
         intervalMs: inputs.intervalMs,
-        onAttempt: (n, seen) => progress(`attempt ${n}: ${seen}`),
+        onAttempt: (n, seen) => log.info(`attempt ${n}: ${seen}`),
       },
     );
   } catch (err) {
     throw new Error(`${(err as Error).message} (${attempts} attempt${attempts === 1 ? "" : "s"})`);
   }
+}
+
+/** The api's health route answers 200 `{ status: 'ok' }` (runbook, rollback validation). */
+export function runApiHealth(inputs: HttpCheckConfig, log: Log): Promise<HttpProbeResult> {
+  return probeHttp("api health", inputs, judgeHealth, log);
+}
+
+/** The web console loads (200 with an HTML page). */
+export function runWebConsole(inputs: HttpCheckConfig, log: Log): Promise<HttpProbeResult> {
+  return probeHttp("web console", inputs, judgeWebConsole, log);
 }

@@ -3,11 +3,10 @@
  * the gateway's WebSocket, POST connect, pass on that session's QR or `open`. Up to `attempts` tries;
  * on final failure the gateway's last log lines are attached to the error.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { connectSession, fetchGatewayLogs, openEventStream } from "../lib/gateway";
 import { sleep } from "../lib/poll";
 import type { QrConfig } from "../config/checks";
-import { CheckArgs, CheckResource, checkProvider } from "./provider";
+import type { Log } from "../lib/log";
 import { AttemptResult, decidesAttempt, judgeAttempt, qrFailureMessage } from "./qrPath.logic";
 
 export type QrPathInputs = QrConfig & {
@@ -37,7 +36,7 @@ async function attempt(inputs: QrPathInputs, timeoutMs: number): Promise<Attempt
   }
 }
 
-export async function runQrPath(inputs: QrPathInputs, progress: (message: string) => void): Promise<Record<string, unknown>> {
+export async function runQrPath(inputs: QrPathInputs, log: Log): Promise<Record<string, unknown>> {
   const start = Date.now();
   const failures: string[] = [];
   for (let n = 1; n <= inputs.attempts; n++) {
@@ -48,7 +47,7 @@ export async function runQrPath(inputs: QrPathInputs, progress: (message: string
     }
     const began = Date.now();
     const result = await attempt(inputs, Math.min(inputs.attemptTimeoutMs, left));
-    progress(`attempt ${n}: ${result.detail}`);
+    log.info(`attempt ${n}: ${result.detail}`);
     if (result.pass)
       return {
         sessionId: inputs.sessionId,
@@ -63,14 +62,4 @@ export async function runQrPath(inputs: QrPathInputs, progress: (message: string
   }
   const logs = await fetchGatewayLogs(inputs.httpUrl, inputs.logLines, { token: inputs.gatewayToken, timeoutMs: inputs.requestTimeoutMs });
   throw new Error(qrFailureMessage(inputs.sessionId, failures, inputs.logLines, logs));
-}
-
-const provider = checkProvider("qr-path", ["gatewayToken"], runQrPath);
-
-export type QrPathCheckArgs = CheckArgs<Required<QrPathInputs>, "baileys">;
-
-export class QrPathCheck extends CheckResource {
-  constructor(name: string, args: QrPathCheckArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, gatewayToken: pulumi.secret(args.gatewayToken) }, opts);
-  }
 }

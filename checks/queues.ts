@@ -2,12 +2,11 @@
  * Post-deploy check: the worker drains its BullMQ queues (runbook: "review worker logs for queue
  * draining"). Reads counts only: it never takes, pauses or changes a job.
  */
-import * as pulumi from "@pulumi/pulumi";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { pollUntil } from "../lib/poll";
 import type { QueuesConfig } from "../config/checks";
-import { CheckArgs, CheckResource, checkProvider } from "./provider";
+import type { Log } from "../lib/log";
 import { judgeQueue, overall, QueueSample, QueueVerdict, redisLabel } from "./queues.logic";
 
 export type QueuesInputs = QueuesConfig & {
@@ -53,7 +52,7 @@ async function sample(queue: Queue, since: number, maxFailed: number): Promise<Q
   };
 }
 
-export async function runQueues(inputs: QueuesInputs, progress: (message: string) => void): Promise<Record<string, unknown>> {
+export async function runQueues(inputs: QueuesInputs, log: Log): Promise<Record<string, unknown>> {
   const { Queue } = require("bullmq") as typeof import("bullmq");
   const start = Date.now();
   const client = await connectRedis(inputs.redisUrl, inputs.connectTimeoutMs);
@@ -73,7 +72,7 @@ export async function runQueues(inputs: QueuesInputs, progress: (message: string
         what: "queues",
         deadlineMs: inputs.deadlineMs,
         intervalMs: inputs.intervalMs,
-        onAttempt: (n, seen) => progress(`sample ${n}: ${seen}`),
+        onAttempt: (n, seen) => log.info(`sample ${n}: ${seen}`),
       },
     ).catch((err) => {
       // The deadline is when "keeps falling" is judged; anything else is a real error.
@@ -99,14 +98,4 @@ export async function runQueues(inputs: QueuesInputs, progress: (message: string
     );
   }
   return { queues: result, elapsedMs: Date.now() - start };
-}
-
-const provider = checkProvider("queues", ["redisUrl"], runQueues);
-
-export type QueuesCheckArgs = CheckArgs<QueuesInputs, "worker">;
-
-export class QueuesCheck extends CheckResource {
-  constructor(name: string, args: QueuesCheckArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, redisUrl: pulumi.secret(args.redisUrl) }, opts);
-  }
 }

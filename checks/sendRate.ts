@@ -1,9 +1,8 @@
 /** Post-deploy check: the gateway's /metrics shows a healthy send rate (runbook, rollback validation). */
-import * as pulumi from "@pulumi/pulumi";
 import { gatewayCall } from "../lib/gateway";
 import { sleep } from "../lib/poll";
 import type { SendRateConfig } from "../config/checks";
-import { CheckArgs, CheckResource, checkProvider } from "./provider";
+import type { Log } from "../lib/log";
 import { CounterReading, judgeSendRate, readCounters, SendRateVerdict } from "./sendRate.logic";
 
 export type SendRateInputs = SendRateConfig & {
@@ -42,14 +41,14 @@ const SCRAPE_RETRIES_PER_WINDOW = 6;
  * no sooner than a window after the previous one began (a failed scrape: a sixth of a window), so
  * nothing is retried in a tight loop.
  */
-export async function runSendRate(inputs: SendRateInputs, progress: (message: string) => void): Promise<Record<string, unknown>> {
+export async function runSendRate(inputs: SendRateInputs, log: Log): Promise<Record<string, unknown>> {
   const start = Date.now();
   for (let measurements = 1; ; measurements++) {
     const began = Date.now();
     const verdict = await measure(inputs);
-    progress(`measurement ${measurements}: ${verdict.message}`);
+    log.info(`measurement ${measurements}: ${verdict.message}`);
     if (verdict.pass) {
-      if (verdict.warning) pulumi.log.warn(`send rate: ${verdict.message}`);
+      if (verdict.warning) log.warn(verdict.message);
       return { ...verdict, measurements, elapsedMs: Date.now() - start };
     }
     if (Date.now() - start + inputs.windowMs > inputs.deadlineMs) {
@@ -61,15 +60,5 @@ export async function runSendRate(inputs: SendRateInputs, progress: (message: st
     // A refused scrape (gateway still starting) is retried sooner than a full window.
     const pace = verdict.case === "scrape-failed" ? inputs.windowMs / SCRAPE_RETRIES_PER_WINDOW : inputs.windowMs;
     await sleep(Math.max(0, began + pace - Date.now()));
-  }
-}
-
-const provider = checkProvider("send-rate", ["gatewayToken"], runSendRate);
-
-export type SendRateCheckArgs = CheckArgs<Required<SendRateInputs>, "baileys">;
-
-export class SendRateCheck extends CheckResource {
-  constructor(name: string, args: SendRateCheckArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, gatewayToken: pulumi.secret(args.gatewayToken) }, opts);
   }
 }

@@ -5,11 +5,11 @@
  * change re-runs exactly the checks of that image and an unchanged stack re-runs none.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ApiHealthCheck } from "../checks/apiHealth";
-import { QrPathCheck } from "../checks/qrPath";
-import { QueuesCheck } from "../checks/queues";
-import { SendRateCheck } from "../checks/sendRate";
-import { WebConsoleCheck } from "../checks/webConsole";
+import { ApiHealthCheck } from "../providers/checks/apiHealth";
+import { QrPathCheck } from "../providers/checks/qrPath";
+import { QueuesCheck } from "../providers/checks/queues";
+import { SendRateCheck } from "../providers/checks/sendRate";
+import { WebConsoleCheck } from "../providers/checks/webConsole";
 import { ChecksConfig } from "../config/checks";
 import { Service } from "../config/app";
 import { RunningImage } from "./appServices";

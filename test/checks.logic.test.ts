@@ -1,6 +1,7 @@
 /** The checks' pure decisions, called directly. */
 import { judgeHealth, judgeWebConsole } from "../checks/http.logic";
-import { canonicalJson, changedKeys, publicInputs, secretsHash } from "../checks/provider.logic";
+import { checkChanges, publicInputs } from "../providers/checks/check";
+import { canonicalJson, secretsHash } from "../providers/identity";
 import { decidesAttempt, judgeAttempt } from "../checks/qrPath.logic";
 import { judgeQueue, overall, QueueSample, redisLabel } from "../checks/queues.logic";
 import { CounterReading, judgeSendRate, readCounters } from "../checks/sendRate.logic";
@@ -209,9 +210,9 @@ describe("provider diff logic", () => {
   test("changed keys: settings, digests, runId, and a rotated secret via its hash", () => {
     const news = { runId: "1", images: { api: "d1" }, token: "s1", __provider: "new code" };
     const olds = { runId: "1", images: { api: "d1" }, secretsHash: secretsHash(news, ["token"]), result: { x: 1 }, __provider: "old code" };
-    expect(changedKeys(olds, news, ["token"])).toEqual([]);
-    expect(changedKeys(olds, { ...news, images: { api: "d2" }, runId: "2" }, ["token"])).toEqual(["images", "runId"]);
-    expect(changedKeys(olds, { ...news, token: "s2" }, ["token"])).toEqual(["secretsHash"]);
-    expect(changedKeys({ runId: "1", gone: 1 }, { runId: "1" }, [])).toEqual(["gone"]);
+    expect(checkChanges(olds, news, ["token"])).toEqual([]);
+    expect(checkChanges(olds, { ...news, images: { api: "d2" }, runId: "2" }, ["token"])).toEqual(["images", "runId"]);
+    expect(checkChanges(olds, { ...news, token: "s2" }, ["token"])).toEqual(["secretsHash"]);
+    expect(checkChanges({ runId: "1", gone: 1 }, { runId: "1" }, [])).toEqual(["gone"]);
   });
 });

@@ -42,7 +42,7 @@ test("no traffic fails by default, naming the case and the policy key", async ()
 test("no traffic under the warn policy passes, with a warning in the log and the outputs", async () => {
   const { outs } = await driver.create("send-rate", once({ noTraffic: "warn" }));
   expect(outs.result).toMatchObject({ pass: true, case: "no-traffic", warning: true, sent: 0, failed: 0 });
-  expect(driver.host.output()).toMatch(/warn.*send rate: no-traffic: no message sent or failed/i);
+  expect(driver.host.output()).toMatch(/warn.*send-rate: no-traffic: no message sent or failed/i);
 });
 
 test("a high failure ratio fails with the ratio and counts", async () => {

@@ -1,0 +1,13 @@
+/** Post-deploy check: the worker drains its BullMQ queues (runbook: "review worker logs for queue draining"). */
+import * as pulumi from "@pulumi/pulumi";
+import { QueuesInputs, runQueues } from "../../checks/queues";
+import { CheckArgs, CheckResource, checkProvider } from "./check";
+
+const SECRETS = ["redisUrl"] as const;
+const provider = checkProvider<QueuesInputs>("queues", SECRETS, runQueues);
+
+export class QueuesCheck extends CheckResource {
+  constructor(name: string, args: CheckArgs<QueuesInputs, "worker">, opts?: pulumi.CustomResourceOptions) {
+    super(provider, SECRETS, name, args, opts);
+  }
+}

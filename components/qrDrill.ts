@@ -8,7 +8,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DrillConfig } from "../config/drill";
 import type { NotifyConfig } from "../config/notify";
-import { DrillOutcome, QueuePause, QueueResume, SessionRelogin, TestMessage } from "../drill/resources";
+import { DrillOutcome } from "../providers/drill/drillOutcome";
+import { QueuePause } from "../providers/drill/queuePause";
+import { QueueResume } from "../providers/drill/queueResume";
+import { SessionRelogin } from "../providers/drill/sessionRelogin";
+import { TestMessage } from "../providers/drill/testMessage";
 import type { SessionOutcome } from "../drill/report";
 import type { NotifyCredentials } from "../notify/notifier";
 

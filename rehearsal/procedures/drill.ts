@@ -19,7 +19,7 @@ export async function rehearseDrill(ctx: RehearsalContext): Promise<ProcedureOut
   return { verification };
 }
 
-/** The runbook's verification lines for one drill step, from its outputs (drill/resources.ts). */
+/** The runbook's verification lines for one drill step, from its outputs (drill/steps.ts). */
 function drillLines(d: Deployed): string[] {
   const o = d.outs as Record<string, any>;
   if (d.name.endsWith("-pause")) {

@@ -1,0 +1,15 @@
+/** Drill step 5: the ops-log entry and the result notice; fails `pulumi up` when any session or step failed. */
+import * as pulumi from "@pulumi/pulumi";
+import { OutcomeInputs, outcomeStep } from "../../drill/steps";
+import { Args, DynamicResource } from "../kit";
+import { stepProvider } from "./step";
+
+const provider = stepProvider((i) => `outcome-${i.runId}`, [], outcomeStep);
+
+export class DrillOutcome extends DynamicResource {
+  declare readonly report: pulumi.Output<string>;
+
+  constructor(name: string, args: Args<OutcomeInputs>, opts?: pulumi.CustomResourceOptions) {
+    super(provider, { secrets: ["gatewayToken", "notifyCredentials"], outputs: ["report", "notified"] }, name, args, opts);
+  }
+}

@@ -1,0 +1,16 @@
+/** Drill step 4, the runbook's verification: a test message that must reach the chat console. */
+import * as pulumi from "@pulumi/pulumi";
+import type { TestMessageReport } from "../../drill/testMessage";
+import { TestMessageInputs, testMessageStep } from "../../drill/steps";
+import { Args, DynamicResource } from "../kit";
+import { stepProvider } from "./step";
+
+const provider = stepProvider((i) => `test-message-${i.runId}`, ["chatId", "session"], testMessageStep);
+
+export class TestMessage extends DynamicResource {
+  declare readonly report: pulumi.Output<TestMessageReport>;
+
+  constructor(name: string, args: Args<TestMessageInputs>, opts?: pulumi.CustomResourceOptions) {
+    super(provider, { secrets: ["gatewayToken"], outputs: ["report"] }, name, args, opts);
+  }
+}

@@ -18,9 +18,10 @@ import { startPostgres } from "../sim/services/postgres";
 import { S3RVER_CREDENTIALS, startS3 } from "../sim/services/s3";
 import { DISPOSABLE_SERVER_SETTINGS, pgRestoreCommand, psqlCommand } from "../restore/commands";
 import { runCommand } from "../lib/exec";
+import { silentLog } from "../lib/log";
 import { startLocalCluster, stopLocalCluster } from "../restore/localEngine";
 import { BackupPreview, findLatestBackup, formatBytes } from "../restore/lookup";
-import { RestoreSpec, runRestoreTest } from "../restore/run";
+import { RestoreSpec, runRestoreTest } from "../restore/restoreTest";
 import { downloadTo, S3Location } from "../restore/s3";
 import { DEFAULT_SMOKE_QUERIES } from "../restore/smoke";
 import { dumpDatabase, seedDatabase, uploadNewestBackup } from "../sim/fixtures/backups";
@@ -164,7 +165,7 @@ async function ours(input: OursInput): Promise<OursResult> {
       statementTimeoutMs: 60000,
       smoke: DEFAULT_SMOKE_QUERIES,
     };
-    const report = await runRestoreTest(spec, () => undefined);
+    const report = await runRestoreTest(spec, silentLog);
     return {
       totalMs: Date.now() - started,
       startMs,

@@ -9,9 +9,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RestoreConfig } from "../config/restore";
 import type { RestoreSecrets } from "../config";
 import { DISPOSABLE_SERVER_SETTINGS } from "../restore/commands";
-import { DisposablePostgres } from "../restore/disposablePostgres";
+import { DisposablePostgres } from "../providers/restore/disposablePostgres";
 import { BackupPreview, describeBackup, findLatestBackup } from "../restore/lookup";
-import { RestoreRun, RestoreRunArgs, RestoreSummary } from "../restore/restoreRun";
+import { RestoreRun } from "../providers/restore/restoreRun";
+import type { Args } from "../providers/kit";
+import type { RestoreRunInputs, RestoreSummary } from "../restore/restoreTest";
 import type { S3Location } from "../restore/s3";
 
 export interface RestoreTestArgs {
@@ -89,7 +91,7 @@ export class RestoreTest extends pulumi.ComponentResource {
       baseDir: s.baseDir,
       container: s.container,
     });
-    const spec: RestoreRunArgs = {
+    const spec: Args<RestoreRunInputs> = {
       stack: pulumi.getStack(),
       backup: {
         key: backup.key,

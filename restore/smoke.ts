@@ -3,6 +3,9 @@
  * default, or the configured list. Queries run read-only (default_transaction_read_only, plus a statement
  * timeout) and `$1`, when a query uses it, is the backup's time, so "recent" means recent to the backup.
  */
+import type { Client } from "pg";
+import { PgEndpoint, withPgClient } from "../lib/postgres";
+
 export interface SmokeExpectation {
   /** At least this many rows. */
   readonly minRows?: number;
@@ -76,40 +79,29 @@ function asText(value: unknown): string {
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
-export interface SmokeConnection {
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly password: string;
-  readonly database: string;
-}
-
 /** Runs every query (a failing one does not stop the others) on one read-only connection. */
 export async function runSmokeQueries(
-  conn: SmokeConnection,
+  conn: PgEndpoint,
   queries: readonly SmokeQuery[],
   backupTime: Date,
   statementTimeoutMs: number,
 ): Promise<SmokeResult[]> {
-  const { Client } = require("pg");
-  const client = new Client({
-    ...conn,
-    connectionTimeoutMillis: 10000,
-    // Types as text, so the report shows exactly what psql would.
-    types: { getTypeParser: () => (v: string) => v },
+  const bounds = {
+    connectTimeoutMs: 10000,
+    // Server-side bound per statement; the client-side one catches a server that stops answering.
+    queryTimeoutMs: statementTimeoutMs + 5000,
     options: `-c default_transaction_read_only=on -c statement_timeout=${statementTimeoutMs}`,
-  });
-  await client.connect();
-  try {
+    // Types as text, so the report shows exactly what psql would.
+    textValues: true,
+  };
+  return withPgClient(conn, bounds, async (client) => {
     const results: SmokeResult[] = [];
     for (const query of queries) results.push(await runOne(client, query, backupTime));
     return results;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }
 
-async function runOne(client: any, query: SmokeQuery, backupTime: Date): Promise<SmokeResult> {
+async function runOne(client: Client, query: SmokeQuery, backupTime: Date): Promise<SmokeResult> {
   const started = Date.now();
   const params = /\$1\b/.test(query.sql) ? [backupTime.toISOString()] : [];
   try {

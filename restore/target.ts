@@ -4,6 +4,7 @@
  * into the server this stack created — never into a server that happens to answer on that port.
  */
 import { pollUntil } from "../lib/poll";
+import { PgEndpoint, withPgClient } from "../lib/postgres";
 
 export interface TargetServer {
   readonly engine: "local" | "docker";
@@ -24,31 +25,18 @@ const LOOPBACK = ["127.0.0.1", "localhost", "::1"];
 type Credentials = Pick<TargetServer, "host" | "port" | "user" | "password">;
 
 /**
- * A client on the server's `postgres` database, for its own settings and for creating the restore's
- * database. The connect bound ends once the server is ready: each query has its own.
+ * The server's `postgres` database, for its own settings and for creating the restore's database. The
+ * connect bound ends once the server is ready: each query has its own.
  */
-export function maintenanceClient(t: Credentials, connectTimeoutMs: number, queryTimeoutMs: number) {
-  const { Client } = require("pg") as typeof import("pg");
-  return new Client({
-    host: t.host,
-    port: t.port,
-    user: t.user,
-    password: t.password,
-    database: "postgres",
-    connectionTimeoutMillis: connectTimeoutMs,
-    query_timeout: queryTimeoutMs,
-  });
+export function maintenanceEndpoint(t: Credentials): PgEndpoint {
+  return { host: t.host, port: t.port, user: t.user, password: t.password, database: "postgres" };
 }
 
 async function readInstanceId(t: Credentials, timeoutMs: number): Promise<string | null> {
-  const client = maintenanceClient(t, timeoutMs, timeoutMs);
-  try {
-    await client.connect();
+  return withPgClient(maintenanceEndpoint(t), { connectTimeoutMs: timeoutMs, queryTimeoutMs: timeoutMs }, async (client) => {
     const { rows } = await client.query("SELECT current_setting('spec1.instance_id', true) AS id");
     return rows[0].id ?? null;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }
 
 /** Bounded wait until the server answers and reports `instanceId`. */

@@ -14,15 +14,15 @@ import {
   psqlCommand,
   settingsArgs,
 } from "../restore/commands";
-import { newestBinDir } from "../restore/disposablePostgres";
+import { newestBinDir } from "../lib/postgres";
 import { passwdIds } from "../restore/localEngine";
 import { checkArchiveReadable, detectDump, maxArchiveVersion, toolMajorVersion } from "../restore/dumpType";
 import { renderReportMarkdown, RestoreReport } from "../restore/report";
-import { restorePhase, throttled } from "../restore/run";
+import { restorePhase, throttled } from "../restore/restoreTest";
 import { describeS3Error } from "../restore/s3";
 import { checkFreshness, HOUR_MS, ListedObject, parseChecksumSidecar, selectLatestBackup } from "../restore/selection";
 import { DEFAULT_SMOKE_QUERIES, renderRows, unmetExpectation } from "../restore/smoke";
-import { CONTAINER_STAGING_DIR, toolsFor } from "../restore/tools";
+import { CONTAINER_STAGING_DIR, toolsFor } from "../restore/restoreTools";
 
 const T = Date.UTC(2026, 10, 27, 2, 0, 0);
 const obj = (key: string, size: number, at: number): ListedObject => ({ key, size, lastModified: at });

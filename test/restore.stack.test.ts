@@ -8,7 +8,7 @@ import * as net from "net";
 import { DUMP_TYPES, DumpType } from "../restore/dumpType";
 import { S3RVER_CREDENTIALS } from "../sim/services/s3";
 import { findLatestBackup } from "../restore/lookup";
-import { identity } from "../restore/restoreRun";
+import { restoreIdentity } from "../restore/restoreTest";
 import { programError, plainText } from "./helpers/program";
 import { uploadNewestBackup, uploadOlderBackups, putObject } from "../sim/fixtures/backups";
 import {
@@ -135,10 +135,10 @@ describe("up and destroy on the local engine", () => {
   test("a new backup or server replaces the restore (runs the test again); the same inputs change nothing", async () => {
     const captured = newest;
     const news = withTarget(captured.restore, server.outs);
-    const olds = JSON.parse(JSON.stringify({ identity: identity(news as never) }));
+    const olds = JSON.parse(JSON.stringify({ identity: restoreIdentity(news as never) }));
     expect(await world.host.diff(RESTORE_RESOURCE, "r", olds, news)).toMatchObject({ changes: "none" });
     const other = withTarget(captured.restore, { ...server.outs, instanceId: "spec1-restore-other" });
-    expect(await world.host.diff(RESTORE_RESOURCE, "r", olds, other)).toMatchObject({ changes: "some", replaces: ["backup"] });
+    expect(await world.host.diff(RESTORE_RESOURCE, "r", olds, other)).toMatchObject({ changes: "some", replaces: ["instanceId"] });
     expect(await world.host.diff(POSTGRES_RESOURCE, server.id, server.outs, captured.postgres)).toMatchObject({ changes: "none" });
     const docker = { ...captured.postgres, engine: "docker", port: 55432 };
     expect(await world.host.diff(POSTGRES_RESOURCE, server.id, server.outs, docker)).toMatchObject({

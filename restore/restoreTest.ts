@@ -13,13 +13,16 @@ import * as zlib from "zlib";
 import { untarCommand } from "./commands";
 import { archiveVersionAt, checkArchiveReadable, detectDump, Detection, DumpType, HEAD_BYTES } from "./dumpType";
 import { runCommand } from "../lib/exec";
+import { withPgClient } from "../lib/postgres";
 import { formatBytes } from "./lookup";
-import { RestoreReport } from "./report";
+import type { Log } from "../lib/log";
+import { entryTimestamp, OpsLogFiles, writeOpsLogEntry } from "../lib/opsLog";
+import { renderReportMarkdown, RestoreReport } from "./report";
 import { downloadTo, readText, S3Credentials, S3Location } from "./s3";
 import { checkFreshness, HOUR_MS, parseChecksumSidecar } from "./selection";
 import { runSmokeQueries, SmokeQuery, SmokeResult } from "./smoke";
-import { dbaInstructions, maintenanceClient, TargetServer, verifyTarget } from "./target";
-import { RestoreTools, toolsFor } from "./tools";
+import { dbaInstructions, maintenanceEndpoint, TargetServer, verifyTarget } from "./target";
+import { RestoreTools, toolsFor } from "./restoreTools";
 
 export interface RestoreSpec {
   readonly stack: string;
@@ -45,12 +48,14 @@ export interface RestoreSpec {
   readonly smoke: readonly SmokeQuery[];
 }
 
-export type Log = (message: string) => void;
-
 const PROGRESS_EVERY_MS = 2000;
 
 /** A log that lets a message through at most every `everyMs`, unless forced. */
-export function throttled(log: Log, everyMs: number, now: () => number = Date.now): (message: string, force?: boolean) => void {
+export function throttled(
+  log: (message: string) => void,
+  everyMs: number,
+  now: () => number = Date.now,
+): (message: string, force?: boolean) => void {
   let last = -Infinity;
   return (message, force = false) => {
     if (force || now() - last >= everyMs) {
@@ -88,7 +93,7 @@ export async function runRestoreTest(spec: RestoreSpec, log: Log, now: () => num
     checkFreshness(spec.backup, startedAt, spec.maxAgeHours);
     await withPrivateDir((dir) => downloadAndRestore(spec, dir, progress, log));
     const smokeStart = now();
-    log(`smoke SQL: ${spec.smoke.map((q) => q.name).join(", ")}`);
+    log.info(`smoke SQL: ${spec.smoke.map((q) => q.name).join(", ")}`);
     progress.smoke = await runSmokeQueries(
       { ...spec.target, database: spec.database },
       spec.smoke,
@@ -153,22 +158,22 @@ async function downloadAndRestore(spec: RestoreSpec, dir: string, progress: Prog
   try {
     await restore(spec, tools, detection, file, dir, progress, log);
   } finally {
-    await tools.cleanup().catch((err) => log(`cleanup: ${(err as Error).message}`));
+    await tools.cleanup().catch((err) => log.info(`cleanup: ${(err as Error).message}`));
   }
   progress.restoreSeconds = (Date.now() - started) / 1000;
-  log(`restore done in ${progress.restoreSeconds.toFixed(1)} s`);
+  log.info(`restore done in ${progress.restoreSeconds.toFixed(1)} s`);
 }
 
 async function download(spec: RestoreSpec, file: string, progress: Progress, log: Log): Promise<void> {
   const { backup } = spec;
   const started = Date.now();
-  const report = throttled(log, PROGRESS_EVERY_MS);
+  const report = throttled((m) => log.info(m), PROGRESS_EVERY_MS);
   report(`downloading ${backup.url} (${formatBytes(backup.size)})`, true);
   const result = await downloadTo(spec.s3, spec.credentials, backup, file, (bytes) =>
     report(`download: ${formatBytes(bytes)} of ${formatBytes(backup.size)} (${Math.floor((bytes / backup.size) * 100)}%)`),
   );
   progress.downloadSeconds = (Date.now() - started) / 1000;
-  log(`downloaded ${formatBytes(result.bytes)} in ${progress.downloadSeconds.toFixed(1)} s`);
+  log.info(`downloaded ${formatBytes(result.bytes)} in ${progress.downloadSeconds.toFixed(1)} s`);
   if (result.bytes !== backup.size) {
     throw new Error(`download of ${backup.url} is truncated: got ${result.bytes} of ${backup.size} bytes`);
   }
@@ -219,16 +224,16 @@ async function restore(
   await recreateDatabase(spec.target, spec.database, spec.timeoutMs);
   const jobs = spec.jobs === 0 ? os.cpus().length : spec.jobs;
   if (type === "gzip-plain") {
-    log(`restoring: gunzip | psql into ${spec.database}`);
+    log.info(`restoring: gunzip | psql into ${spec.database}`);
     return tools.psql(gunzipped(file));
   }
   const staged = await tools.stage(source);
   if (type === "plain") {
-    log(`restoring: psql -f into ${spec.database}`);
+    log.info(`restoring: psql -f into ${spec.database}`);
     return tools.psql(staged);
   }
-  log(`restoring: pg_restore (${type}, ${type === "tar" ? 1 : jobs} job(s)) into ${spec.database}`);
-  const report = throttled(log, PROGRESS_EVERY_MS);
+  log.info(`restoring: pg_restore (${type}, ${type === "tar" ? 1 : jobs} job(s)) into ${spec.database}`);
+  const report = throttled((m) => log.info(m), PROGRESS_EVERY_MS);
   let phase: string | undefined;
   await tools.pgRestore(type, staged, jobs, (line) => {
     const next = restorePhase(line);
@@ -255,13 +260,50 @@ function gunzipped(file: string): Readable {
 
 async function recreateDatabase(target: TargetServer, database: string, timeoutMs: number): Promise<void> {
   // Dropping a large database kept from an earlier failed run takes a while: the restore's own bound.
-  const client = maintenanceClient(target, 10000, timeoutMs);
-  await client.connect();
-  try {
+  await withPgClient(maintenanceEndpoint(target), { connectTimeoutMs: 10000, queryTimeoutMs: timeoutMs }, async (client) => {
     // Only ever on the verified disposable server: a kept database from an earlier failed run is replaced.
     await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
     await client.query(`CREATE DATABASE "${database}"`);
-  } finally {
-    await client.end().catch(() => undefined);
+  });
+}
+
+export interface RestoreRunInputs extends RestoreSpec {
+  /** Absolute dir of the ops log (Markdown + JSON per run). */
+  readonly reportDir: string;
+}
+
+/** What the restore resource keeps of a passed test (the full report is in the ops log). */
+export interface RestoreSummary {
+  readonly status: RestoreReport["status"];
+  readonly backup: RestoreReport["backup"];
+  readonly timings: RestoreReport["timings"];
+  /** Each smoke query's psql-style output. */
+  readonly smoke: Record<string, string>;
+  readonly reportFiles: OpsLogFiles;
+}
+
+/**
+ * Runs the test and files its report in the ops log; a failed test throws after the report is
+ * written, with the DBA's way into the kept database in the message.
+ */
+export async function runAndFileRestoreTest(inputs: RestoreRunInputs, log: Log): Promise<{ name: string; summary: RestoreSummary }> {
+  const report = await runRestoreTest(inputs, log);
+  const name = `restore-${entryTimestamp(new Date(report.startedAt))}`;
+  const reportFiles = writeOpsLogEntry(inputs.reportDir, name, renderReportMarkdown(report), report);
+  if (report.status === "failed") {
+    throw new Error(`restore test failed: ${report.error}\n${report.dba}\nReport: ${reportFiles.markdownPath}`);
   }
+  const smoke = Object.fromEntries(report.smoke.map((s) => [s.name, s.output]));
+  return { name, summary: { status: report.status, backup: report.backup, timings: report.timings, smoke, reportFiles } };
+}
+
+/** What makes it a different test (a new backup, server, database, jobs or smoke SQL), and no secret. */
+export function restoreIdentity(spec: RestoreSpec) {
+  return {
+    backup: { key: spec.backup.key, etag: spec.backup.etag, lastModified: spec.backup.lastModified },
+    instanceId: spec.target.instanceId,
+    database: spec.database,
+    jobs: spec.jobs,
+    smoke: spec.smoke,
+  };
 }

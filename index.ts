@@ -9,7 +9,7 @@ import { AppServices } from "./components/appServices";
 import { PostDeployChecks } from "./components/postDeployChecks";
 import { QrDrill } from "./components/qrDrill";
 import { findBackupToRestore, RestoreTest } from "./components/restoreTest";
-import { RollbackNotice } from "./components/rollbackNotice";
+import { RollbackNotice } from "./providers/rollback/rollbackNotice";
 import { DrillStackConfig, loadConfig, RestoreStackConfig, StackConfig } from "./config";
 import { drillSessions } from "./drill/sessions";
 

@@ -4,10 +4,12 @@
  * except `fileIncident`, the one call to the tracker (a generic JSON webhook in the shape of GitHub's
  * issues API: POST {title, body, labels}; tagging an open incident: POST …/<n>/labels and …/<n>/comments).
  */
-import type { TrackerConfig } from "../config/notify";
+import type { NotifyConfig, RollbackConfig, TrackerConfig } from "../config/notify";
 import { describeFetchError, excerpt, httpRequest } from "../lib/http";
-import { markdownCode, markdownTable } from "../lib/opsLog";
+import type { Log } from "../lib/log";
+import { entryTimestamp, markdownCode, markdownTable, writeOpsLogEntry } from "../lib/opsLog";
 import type { Notice } from "./message";
+import { describeDeliveries, NotifyCredentials, sendNotice } from "./notifier";
 
 export interface ImageRef {
   readonly reference: string;
@@ -168,4 +170,55 @@ export async function fileIncident(
     const message = (err as Error).message;
     return { error: message.startsWith("HTTP ") ? message : describeFetchError(err, timeoutMs) };
   }
+}
+
+export interface NoticeInputs {
+  readonly stack: string;
+  /** The running images (AppServices.images). */
+  readonly images: Record<string, ImageRef>;
+  /** What each post-deploy check measured (PostDeployChecks.results): also makes the notice wait for them. */
+  readonly checks: Record<string, unknown>;
+  readonly rollback: RollbackConfig;
+  readonly notify: NotifyConfig;
+  /** Webhook URL and SMTP credentials. Secret. */
+  readonly notifyCredentials: NotifyCredentials;
+  /** Bearer token of the tracker (e.g. a GitHub token with issues:write); empty when none. Secret. */
+  readonly trackerToken: string;
+}
+
+export interface LastChange {
+  readonly at: string;
+  readonly changes: ImageChange[];
+  /** The incident's URL, empty when none was filed. */
+  readonly incident: string;
+  readonly postMortem: string;
+  readonly notified: string;
+}
+
+/**
+ * After an image change whose checks passed: the incident filed (or tagged), the post-mortem skeleton
+ * written, the stakeholders told. Never throws: the change itself has happened, a notice or tracker
+ * problem is a warning.
+ */
+export async function announceImageChange(olds: Record<string, ImageRef>, news: NoticeInputs, log: Log): Promise<LastChange> {
+  const at = new Date();
+  const changes = imageChanges(olds, news.images);
+  let event: RollbackEvent = { stack: news.stack, at: at.toISOString(), changes, checks: news.checks };
+  if (news.rollback.tracker) {
+    const filed = await fileIncident(news.rollback.tracker, news.trackerToken || undefined, event, news.notify.timeoutMs);
+    event = { ...event, incident: filed.incident, incidentError: filed.error };
+  }
+  const files = writeOpsLogEntry(
+    news.rollback.reportsDir,
+    `postmortem-${news.stack}-${entryTimestamp(at)}`,
+    postMortemMarkdown(event),
+    event,
+  );
+  event = { ...event, postMortemPath: files.markdownPath };
+  const notified = describeDeliveries(await sendNotice(news.notify, news.notifyCredentials, rollbackNotice(event), [news.trackerToken]));
+  const incident = event.incident?.url ?? `not filed (${event.incidentError ?? "no tracker configured"})`;
+  const trouble = event.incidentError || notified.includes("FAILED") || notified.startsWith("no transport");
+  const line = `rollback notice: ${changes.map((c) => `${c.service} ${c.from}→${c.to}`).join(", ")}; incident ${incident}; post-mortem ${files.markdownPath}; notice ${notified}`;
+  (trouble ? log.warn : log.info)(line);
+  return { at: event.at, changes, incident: event.incident?.url ?? "", postMortem: files.markdownPath, notified };
 }

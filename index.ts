@@ -7,11 +7,10 @@
  */
 import { AppServices } from "./components/appServices";
 import { PostDeployChecks } from "./components/postDeployChecks";
-import { QrDrill } from "./components/qrDrill";
+import { findSessionsToDrill, QrDrill } from "./components/qrDrill";
 import { findBackupToRestore, RestoreTest } from "./components/restoreTest";
 import { RollbackNotice } from "./providers/rollback/rollbackNotice";
 import { DrillStackConfig, loadConfig, RestoreStackConfig, StackConfig } from "./config";
-import { drillSessions } from "./drill/sessions";
 
 // Read and validate all config before any resource is registered.
 const config = loadConfig();
@@ -48,7 +47,7 @@ async function restoreStack(cfg: RestoreStackConfig) {
 async function drillStack(cfg: DrillStackConfig) {
   // Runbook §1: the active sessions (configured, or a read-only GET /sessions so the preview names them) …
   const d = cfg.drill;
-  const sessions = await drillSessions(d.sessions, { url: d.gatewayUrl, token: cfg.secrets.gatewayToken, timeoutMs: d.requestTimeoutMs });
+  const sessions = await findSessionsToDrill(d, cfg.secrets.gatewayToken);
   // … pause outbound automation, re-login each session, resume, send a test message, report.
   const drill = new QrDrill("spec1-drill", {
     config: d,

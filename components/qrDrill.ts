@@ -14,6 +14,7 @@ import { QueueResume } from "../providers/drill/queueResume";
 import { SessionRelogin } from "../providers/drill/sessionRelogin";
 import { TestMessage } from "../providers/drill/testMessage";
 import type { SessionOutcome } from "../drill/report";
+import { drillSessions } from "../drill/sessions";
 import type { NotifyCredentials } from "../notify/notifier";
 
 export interface QrDrillArgs {
@@ -27,6 +28,18 @@ export interface QrDrillArgs {
   readonly notify: NotifyConfig;
   /** Webhook URL and SMTP credentials. Secret. */
   readonly notifyCredentials: pulumi.Input<NotifyCredentials>;
+}
+
+/**
+ * The sessions to drill, known while the program runs (in preview too, so the preview names them): the
+ * configured list, or a read-only `GET /sessions` on the gateway.
+ */
+export function findSessionsToDrill(config: DrillConfig, gatewayToken: pulumi.Output<string>): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    gatewayToken.apply((token) =>
+      drillSessions(config.sessions, { url: config.gatewayUrl, token, timeoutMs: config.requestTimeoutMs }).then(resolve, reject),
+    );
+  });
 }
 
 export class QrDrill extends pulumi.ComponentResource {

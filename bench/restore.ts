@@ -23,7 +23,7 @@ import { startLocalCluster, stopLocalCluster } from "../restore/localEngine";
 import { BackupPreview, findLatestBackup, formatBytes } from "../restore/lookup";
 import { RestoreSpec, runRestoreTest } from "../restore/restoreTest";
 import { downloadTo, S3Location } from "../restore/s3";
-import { DEFAULT_SMOKE_QUERIES } from "../restore/smoke";
+import { DEFAULT_SMOKE_QUERIES } from "../config/restore";
 import { dumpDatabase, seedDatabase, uploadNewestBackup } from "../sim/fixtures/backups";
 
 const BIN_DIR = "/usr/lib/postgresql/15/bin";

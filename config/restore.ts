@@ -1,6 +1,32 @@
 /** The restore stack's config: where backups are, the disposable Postgres, the restore and its smoke SQL. */
-import { DEFAULT_SMOKE_QUERIES, SmokeExpectation, SmokeQuery } from "../restore/smoke";
 import { ConfigError, isObject, oneOf, optionalNumber, optionalSection, optionalString, rejectUnknownKeys } from "./errors";
+
+export interface SmokeExpectation {
+  /** At least this many rows. */
+  readonly minRows?: number;
+  /** The first column of the first row is a number other than 0. */
+  readonly nonZero?: boolean;
+}
+
+export interface SmokeQuery {
+  readonly name: string;
+  readonly sql: string;
+  readonly expect: SmokeExpectation;
+}
+
+export const DEFAULT_SMOKE_QUERIES: readonly SmokeQuery[] = [
+  { name: "users", sql: "SELECT count(*) AS users FROM users", expect: { nonZero: true } },
+  {
+    name: "recent_sales",
+    sql: "SELECT count(*) AS sales, coalesce(sum(amount), 0) AS amount FROM sales WHERE created_at > $1::timestamptz - interval '30 days' AND created_at <= $1::timestamptz",
+    expect: { minRows: 1 },
+  },
+  {
+    name: "tickets_by_status",
+    sql: "SELECT status, count(*) AS tickets FROM tickets GROUP BY status ORDER BY status",
+    expect: { minRows: 1 },
+  },
+];
 
 export const ENGINES = ["docker", "local"] as const;
 export type Engine = (typeof ENGINES)[number];

@@ -20,7 +20,8 @@ import { entryTimestamp, OpsLogFiles, writeOpsLogEntry } from "../lib/opsLog";
 import { renderReportMarkdown, RestoreReport } from "./report";
 import { downloadTo, readText, S3Credentials, S3Location } from "./s3";
 import { checkFreshness, HOUR_MS, parseChecksumSidecar } from "./selection";
-import { runSmokeQueries, SmokeQuery, SmokeResult } from "./smoke";
+import type { SmokeQuery } from "../config/restore";
+import { runSmokeQueries, SmokeResult } from "./smoke";
 import { dbaInstructions, maintenanceEndpoint, TargetServer, verifyTarget } from "./target";
 import { RestoreTools, toolsFor } from "./restoreTools";
 

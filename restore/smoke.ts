@@ -4,34 +4,8 @@
  * timeout) and `$1`, when a query uses it, is the backup's time, so "recent" means recent to the backup.
  */
 import type { Client } from "pg";
+import type { SmokeExpectation, SmokeQuery } from "../config/restore";
 import { PgEndpoint, withPgClient } from "../lib/postgres";
-
-export interface SmokeExpectation {
-  /** At least this many rows. */
-  readonly minRows?: number;
-  /** The first column of the first row is a number other than 0. */
-  readonly nonZero?: boolean;
-}
-
-export interface SmokeQuery {
-  readonly name: string;
-  readonly sql: string;
-  readonly expect: SmokeExpectation;
-}
-
-export const DEFAULT_SMOKE_QUERIES: readonly SmokeQuery[] = [
-  { name: "users", sql: "SELECT count(*) AS users FROM users", expect: { nonZero: true } },
-  {
-    name: "recent_sales",
-    sql: "SELECT count(*) AS sales, coalesce(sum(amount), 0) AS amount FROM sales WHERE created_at > $1::timestamptz - interval '30 days' AND created_at <= $1::timestamptz",
-    expect: { minRows: 1 },
-  },
-  {
-    name: "tickets_by_status",
-    sql: "SELECT status, count(*) AS tickets FROM tickets GROUP BY status ORDER BY status",
-    expect: { minRows: 1 },
-  },
-];
 
 export interface SmokeResult {
   readonly name: string;

@@ -21,7 +21,8 @@ import { renderReportMarkdown, RestoreReport } from "../restore/report";
 import { restorePhase, throttled } from "../restore/restoreTest";
 import { describeS3Error } from "../restore/s3";
 import { checkFreshness, HOUR_MS, ListedObject, parseChecksumSidecar, selectLatestBackup } from "../restore/selection";
-import { DEFAULT_SMOKE_QUERIES, renderRows, unmetExpectation } from "../restore/smoke";
+import { DEFAULT_SMOKE_QUERIES } from "../config/restore";
+import { renderRows, unmetExpectation } from "../restore/smoke";
 import { CONTAINER_STAGING_DIR, toolsFor } from "../restore/restoreTools";
 
 const T = Date.UTC(2026, 10, 27, 2, 0, 0);

@@ -4,7 +4,6 @@
  * (create-before-delete). The program decides when each resource is registered (rehearsal/program.ts).
  */
 import type { ProviderHost, Props } from "./providerHost";
-import { ProviderVerdict } from "../rehearsal/previewDiff";
 
 export interface Deployed {
   readonly name: string;
@@ -45,10 +44,6 @@ export async function planStep(
   const diff = await host.diff(r.name, previous.id, previous.outs, checked.inputs);
   const step: StepKind = diff.changes === "none" ? "same" : diff.replaces.length > 0 ? "replace" : "update";
   return { step, inputs: checked.inputs };
-}
-
-export function verdictOf(step: StepKind): ProviderVerdict {
-  return step === "same" ? "none" : step === "create" ? "replace" : step;
 }
 
 /** One resource's step. `replaced` is the old resource a replace superseded: deleted once the up is done. */

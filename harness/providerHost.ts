@@ -9,7 +9,6 @@ import * as path from "path";
 import * as readline from "readline";
 import { DYNAMIC_TYPE, SECRET_SIG, SECRET_VALUE } from "./program";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 const grpc = require("@grpc/grpc-js");
 const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
 const provproto = require("@pulumi/pulumi/proto/provider_pb");

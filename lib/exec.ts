@@ -1,6 +1,13 @@
 /** Runs a CommandLine with a bound, optional stdin stream and line-by-line stderr; errors carry the tool's own words. */
 import type { Readable } from "stream";
-import type { CommandLine } from "../restore/commands";
+
+/** A command as data (argv, never a shell string): built by pure functions, asserted in tests as exact text. */
+export interface CommandLine {
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Extra environment variables (merged over the runner's). */
+  readonly env?: Readonly<Record<string, string>>;
+}
 
 export interface RunOptions {
   /** Named in errors, e.g. "pg_restore". */

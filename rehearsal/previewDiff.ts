@@ -5,6 +5,7 @@
  * one of docker resources from the docker provider's schema, given here as data.
  */
 import { DYNAMIC_TYPE, SECRET_SIG } from "../harness/program";
+import type { StepKind } from "../harness/engine";
 import type { StackResource } from "./program";
 
 /** Properties the docker provider marks ForceNew, for the properties this program sets. "*" = any. */
@@ -57,6 +58,11 @@ export function schemaReplaces(type: string, changes: readonly PropertyChange[])
 
 /** What a dynamic resource's provider answered to Diff (through the host). */
 export type ProviderVerdict = "none" | "update" | "replace";
+
+/** The verdict a planned engine step amounts to. */
+export function verdictOf(step: StepKind): ProviderVerdict {
+  return step === "same" ? "none" : step === "create" ? "replace" : step;
+}
 
 /**
  * The changes between two runs of the program, in registration order. For a dynamic resource, its

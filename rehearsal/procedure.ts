@@ -3,7 +3,7 @@ import type { ProviderHost } from "../harness/providerHost";
 import type { BackupStore } from "./backupStore";
 import { StepKind, StepResult, UpEvents } from "../harness/engine";
 import type { ProgramRequest, ProgramRunner, UpResult } from "./program";
-import type { Fault } from "./faults";
+import type { Fault, Procedure } from "./faults";
 import type { Lifecycle } from "./lifecycle";
 import type { ServingSpec1 } from "./localSpec1";
 
@@ -33,6 +33,17 @@ export interface RollbackChange {
 export interface ProcedureOutcome {
   /** The runbook's verification lines, as measured. */
   readonly verification: string[];
+}
+
+/** How one rehearsed procedure ended, for the summary. */
+export interface ProcedureResult extends ProcedureOutcome {
+  readonly procedure: Procedure;
+  readonly ok: boolean;
+  readonly ms: number;
+  /** The provider's message when it failed. */
+  readonly error?: string;
+  /** What to do next, from the runbook, when it failed. */
+  readonly next?: readonly string[];
 }
 
 /** A procedure that did not pass: the provider's message, and what it had verified until then. */

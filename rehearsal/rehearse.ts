@@ -20,7 +20,7 @@ import { BackupStore, startBackupStore, stopStrayClusters } from "./backupStore"
 import { FAULTS, Fault, NEXT_STEPS, parseFault, parseProcedures, Procedure, PROCEDURES, STALE_BACKUP_HOURS } from "./faults";
 import { Lifecycle, withRehearsalEnv, withSignalCleanup } from "./lifecycle";
 import { startLocalSpec1 } from "./localSpec1";
-import { indent, ProcedureFailure, ProcedureOutcome, RehearsalContext } from "./procedure";
+import { indent, ProcedureFailure, ProcedureOutcome, ProcedureResult, RehearsalContext } from "./procedure";
 import { rehearseDrill } from "./procedures/drill";
 import { rehearseRestore } from "./procedures/restore";
 import { rehearseRollback } from "./procedures/rollback";
@@ -35,16 +35,6 @@ export interface RehearseOptions {
   /** Default ./reports/rehearsal-<timestamp>. */
   readonly reportsDir?: string;
   readonly log?: (line: string) => void;
-}
-
-export interface ProcedureResult extends ProcedureOutcome {
-  readonly procedure: Procedure;
-  readonly ok: boolean;
-  readonly ms: number;
-  /** The provider's message when it failed. */
-  readonly error?: string;
-  /** What to do next, from the runbook, when it failed. */
-  readonly next?: readonly string[];
 }
 
 export interface RehearsalResult {

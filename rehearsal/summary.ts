@@ -1,7 +1,7 @@
 /** The rehearsal's closing lines and its own ops-log entry: every procedure's result and what it verified. */
 import { entryTimestamp, markdownCode, markdownTable, writeOpsLogEntry } from "../lib/opsLog";
 import type { Fault } from "./faults";
-import type { ProcedureResult } from "./rehearse";
+import type { ProcedureResult } from "./procedure";
 
 function firstLine(text: string): string {
   return text.split("\n")[0];

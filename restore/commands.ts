@@ -3,14 +3,8 @@
  * exact command lines, including the docker engine's, which cannot run on a machine without Docker.
  * Passwords never appear in argv (visible in `ps`): they go through PGPASSWORD / the docker CLI's env.
  */
+import type { CommandLine } from "../lib/exec";
 import type { DumpType } from "./dumpType";
-
-export interface CommandLine {
-  readonly command: string;
-  readonly args: readonly string[];
-  /** Extra environment variables (merged over the runner's). */
-  readonly env?: Readonly<Record<string, string>>;
-}
 
 /** Where pg_restore/psql connect. `host` is omitted inside the docker container (local socket). */
 export interface ToolTarget {

@@ -6,7 +6,6 @@
 import * as path from "path";
 import type { Readable } from "stream";
 import {
-  CommandLine,
   containerTarget,
   dockerCopyInCommand,
   dockerExecCommand,
@@ -16,7 +15,7 @@ import {
   versionCommand,
 } from "./commands";
 import type { DumpType } from "./dumpType";
-import { runCommand } from "../lib/exec";
+import { CommandLine, runCommand } from "../lib/exec";
 import type { TargetServer } from "./target";
 
 export interface RestoreTools {

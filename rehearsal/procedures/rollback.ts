@@ -3,9 +3,8 @@
  * `pulumi preview --diff` of that change, then `pulumi up`'s post-deploy checks against the local SPEC-1.
  */
 import { enqueueBacklog } from "../../sim/services/worker";
-import { verdictOf } from "../../harness/engine";
 import type { UpResult } from "../program";
-import { diffStacks, formatPreview } from "../previewDiff";
+import { diffStacks, formatPreview, verdictOf } from "../previewDiff";
 import { firstError, printNotifications, printSteps, ProcedureFailure, ProcedureOutcome, RehearsalContext } from "../procedure";
 
 /** How many jobs wait in each queue when the rollback starts: the backlog "queues drained" is about. */

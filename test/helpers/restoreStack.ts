@@ -9,7 +9,6 @@ import * as os from "os";
 import * as path from "path";
 import { ProviderHost, startProviderHost } from "../../harness/providerHost";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Props = Record<string, any>;
 import { LocalPostgres, startPostgres } from "../../sim/services/postgres";
 import { LocalS3, S3RVER_CREDENTIALS, startS3 } from "../../sim/services/s3";

@@ -7,6 +7,9 @@ module.exports = {
   testTimeout: 60000,
   // A missing snapshot fails instead of being written: test/resources.compat.test.ts guards existing stacks.
   ci: true,
+  // The Docker engine, once per run for both workers.
+  globalSetup: "<rootDir>/test/helpers/dockerSetup.ts",
+  globalTeardown: "<rootDir>/test/helpers/dockerTeardown.ts",
   // Two cores: most suites wait on real servers, so two workers overlap that waiting.
   maxWorkers: 2,
   reporters: ["default", "<rootDir>/test/helpers/summaryReporter.js"],

@@ -1,8 +1,10 @@
 /**
- * Jest globalSetup: a Docker engine, once per run, before any worker starts. Tests then use the system
- * daemon's socket; dockerTeardown.ts stops the daemon if this started it.
+ * Jest globalSetup: a Docker engine and the spec1-sim/postgres images, once per run, before any worker
+ * starts (builds in two workers would race for the same tags). Tests then use the system daemon's
+ * socket and the tags from postgresImage(); dockerTeardown.ts stops the daemon if this started it.
  */
 import { Dockerd, ensureDockerd } from "../../sim/services/dockerd";
+import { ensurePostgresImage, POSTGRES_MAJORS } from "../../sim/images/postgres/image";
 
 /** globalSetup and globalTeardown share only the process's globals (jest's documented way). */
 type Globals = { spec1Dockerd?: Dockerd };
@@ -15,8 +17,17 @@ export default async function dockerSetup(): Promise<void> {
   const started = Date.now();
   const daemon = await ensureDockerd();
   (globalThis as Globals).spec1Dockerd = daemon;
-  const how = daemon.started ? `dockerd started (pid ${daemon.pid}, log ${daemon.logFile})` : "dockerd already running";
-  process.stdout.write(`\ndocker: ${how}; setup ${seconds(Date.now() - started)}\n`);
+  try {
+    // In parallel: each build waits mostly on the mirror and on dpkg, not on the other's CPU.
+    const images = await Promise.all(POSTGRES_MAJORS.map((major) => ensurePostgresImage(major)));
+    const built = images.map((i) => `${i.tag} ${i.built ? `built in ${seconds(i.ms)}` : "up to date"}`);
+    const how = daemon.started ? `dockerd started (pid ${daemon.pid}, log ${daemon.logFile})` : "dockerd already running";
+    process.stdout.write(`\ndocker: ${how}; ${built.join(", ")}; setup ${seconds(Date.now() - started)}\n`);
+  } catch (err) {
+    // jest runs no globalTeardown after a failed globalSetup.
+    await daemon.stop();
+    throw err;
+  }
 }
 
 function seconds(ms: number): string {

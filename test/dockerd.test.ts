@@ -5,8 +5,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { CommandLine } from "../restore/commands";
-import { runCommand } from "../restore/exec";
+import { CommandLine, runCommand } from "../lib/exec";
 import { dockerdCommand, dockerPingCommand, ensureDockerd, findOnPath, SYSTEM_DOCKER_HOST } from "../sim/services/dockerd";
 
 const ROOT = path.join(__dirname, "..");

@@ -5,9 +5,17 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { CommandLine } from "../restore/commands";
+import type { CommandLine } from "../lib/exec";
 import {
-  dockerBuildCommand, dockerImportCommand, ensurePostgresImage, imageInspectCommand, mmdebstrapCommand, POSTGRES_MAJORS, postgresImage, postgresRecipe, recipeHash,
+  dockerBuildCommand,
+  dockerImportCommand,
+  ensurePostgresImage,
+  imageInspectCommand,
+  mmdebstrapCommand,
+  POSTGRES_MAJORS,
+  postgresImage,
+  postgresRecipe,
+  recipeHash,
   stopSignalDockerfile,
 } from "../sim/images/postgres/image";
 
@@ -19,11 +27,15 @@ test("command lines", () => {
     "SOURCE_DATE_EPOCH=1735689600 mmdebstrap --mode=root --variant=essential --format=tar --include=postgresql-17,locales --dpkgopt=/r/dpkg.cfg --hook-directory=/r/hooks trixie /t/rootfs.tar http://deb.debian.org/debian",
   );
   expect(line(dockerImportCommand("/t/rootfs.tar", 17))).toBe(
-    "docker import --change ENV PATH=/usr/lib/postgresql/17/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --change ENV PGDATA=/var/lib/postgresql/data --change ENV LANG=en_US.utf8 --change VOLUME /var/lib/postgresql/data --change EXPOSE 5432 --change ENTRYPOINT [\"/usr/local/bin/docker-entrypoint.sh\"] --change CMD [\"postgres\"] /t/rootfs.tar",
+    'docker import --change ENV PATH=/usr/lib/postgresql/17/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --change ENV PGDATA=/var/lib/postgresql/data --change ENV LANG=en_US.utf8 --change VOLUME /var/lib/postgresql/data --change EXPOSE 5432 --change ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"] --change CMD ["postgres"] /t/rootfs.tar',
   );
   expect(stopSignalDockerfile("sha256:abc")).toBe("FROM sha256:abc\nSTOPSIGNAL SIGINT\n");
-  expect(line(dockerBuildCommand("spec1-sim/postgres:17", "f00"))).toBe("DOCKER_BUILDKIT=0 docker build --quiet --tag spec1-sim/postgres:17 --label spec1.recipe=f00 -");
-  expect(line(imageInspectCommand("spec1-sim/postgres:17"))).toBe('docker image inspect --format {{.Id}} {{index .Config.Labels "spec1.recipe"}} spec1-sim/postgres:17');
+  expect(line(dockerBuildCommand("spec1-sim/postgres:17", "f00"))).toBe(
+    "DOCKER_BUILDKIT=0 docker build --quiet --tag spec1-sim/postgres:17 --label spec1.recipe=f00 -",
+  );
+  expect(line(imageInspectCommand("spec1-sim/postgres:17"))).toBe(
+    'docker image inspect --format {{.Id}} {{index .Config.Labels "spec1.recipe"}} spec1-sim/postgres:17',
+  );
   expect(POSTGRES_MAJORS.map(postgresImage)).toEqual(["spec1-sim/postgres:15", "spec1-sim/postgres:17"]);
   expect(postgresRecipe(15)).toMatchObject({ suite: "bookworm", packages: ["postgresql-15", "locales"] });
 });

@@ -11,8 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Readable } from "stream";
-import type { CommandLine } from "../../../restore/commands";
-import { runCommand } from "../../../restore/exec";
+import { CommandLine, runCommand } from "../../../lib/exec";
 
 /** What Debian's reachable suites carry: bookworm 15, trixie 17. No suite has 16. */
 export const POSTGRES_MAJORS = [15, 17] as const;
@@ -51,8 +50,15 @@ export function mmdebstrapCommand(r: ImageRecipe, tarball: string): CommandLine 
   return {
     command: "mmdebstrap",
     args: [
-      "--mode=root", "--variant=essential", "--format=tar", `--include=${r.packages.join(",")}`,
-      `--dpkgopt=${r.dir}/dpkg.cfg`, `--hook-directory=${r.dir}/hooks`, r.suite, tarball, DEBIAN_MIRROR,
+      "--mode=root",
+      "--variant=essential",
+      "--format=tar",
+      `--include=${r.packages.join(",")}`,
+      `--dpkgopt=${r.dir}/dpkg.cfg`,
+      `--hook-directory=${r.dir}/hooks`,
+      r.suite,
+      tarball,
+      DEBIAN_MIRROR,
     ],
     env: { SOURCE_DATE_EPOCH },
   };
@@ -79,7 +85,11 @@ export function stopSignalDockerfile(rootfsImage: string): string {
 
 /** The Dockerfile comes on stdin, with no context. The classic builder: the CLI may have no buildx. */
 export function dockerBuildCommand(tag: string, recipeHash: string): CommandLine {
-  return { command: "docker", args: ["build", "--quiet", "--tag", tag, "--label", `${RECIPE_LABEL}=${recipeHash}`, "-"], env: { DOCKER_BUILDKIT: "0" } };
+  return {
+    command: "docker",
+    args: ["build", "--quiet", "--tag", tag, "--label", `${RECIPE_LABEL}=${recipeHash}`, "-"],
+    env: { DOCKER_BUILDKIT: "0" },
+  };
 }
 
 export function imageInspectCommand(tag: string): CommandLine {
@@ -92,9 +102,21 @@ export function imageInspectCommand(tag: string): CommandLine {
  */
 export function recipeHash(r: ImageRecipe): string {
   const hash = createHash("sha256");
-  const commands = [mmdebstrapCommand({ ...r, dir: "<recipe>" }, "<rootfs.tar>"), dockerImportCommand("<rootfs.tar>", r.major), dockerBuildCommand("<tag>", "<hash>"), stopSignalDockerfile("<rootfs>")];
+  const commands = [
+    mmdebstrapCommand({ ...r, dir: "<recipe>" }, "<rootfs.tar>"),
+    dockerImportCommand("<rootfs.tar>", r.major),
+    dockerBuildCommand("<tag>", "<hash>"),
+    stopSignalDockerfile("<rootfs>"),
+  ];
   hash.update(JSON.stringify(commands));
-  const files = ["dpkg.cfg", "entrypoint.sh", ...fs.readdirSync(path.join(r.dir, "hooks")).sort().map((f) => `hooks/${f}`)];
+  const files = [
+    "dpkg.cfg",
+    "entrypoint.sh",
+    ...fs
+      .readdirSync(path.join(r.dir, "hooks"))
+      .sort()
+      .map((f) => `hooks/${f}`),
+  ];
   for (const file of files) hash.update(`\0${file}\0`).update(fs.readFileSync(path.join(r.dir, file)));
   return hash.digest("hex");
 }
@@ -116,7 +138,9 @@ export async function ensurePostgresImage(major: PostgresMajor): Promise<Ensured
   await buildImage(recipe, tag, hash);
   if (current) {
     // The replaced image (and its rootfs parent) takes ~200 MiB; one a container still uses stays.
-    await runCommand({ command: "docker", args: ["image", "rm", current.id] }, { what: "docker image rm", timeoutMs: MINUTE }).catch(() => undefined);
+    await runCommand({ command: "docker", args: ["image", "rm", current.id] }, { what: "docker image rm", timeoutMs: MINUTE }).catch(
+      () => undefined,
+    );
   }
   return { tag, built: true, ms: Date.now() - started };
 }

@@ -49,13 +49,3 @@ export function overall(verdicts: readonly QueueVerdict[]): { done: boolean; pas
   const waiting = verdicts.some((v) => v.state === "waiting");
   return { done: !waiting, pass: !waiting };
 }
-
-/** Redis URL for messages: host, port and db only, never the password. */
-export function redisLabel(url: string): string {
-  try {
-    const u = new URL(url);
-    return `redis at ${u.hostname}:${u.port || "6379"}${u.pathname && u.pathname !== "/" ? u.pathname : ""}`;
-  } catch {
-    return "redis (unparseable URL)";
-  }
-}

@@ -3,39 +3,16 @@
  * draining"). Reads counts only: it never takes, pauses or changes a job.
  */
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import { pollUntil } from "../lib/poll";
 import type { QueuesConfig } from "../config/checks";
 import type { Log } from "../lib/log";
-import { judgeQueue, overall, QueueSample, QueueVerdict, redisLabel } from "./queues.logic";
+import { connectRedis, redisLabel } from "../lib/redis";
+import { judgeQueue, overall, QueueSample, QueueVerdict } from "./queues.logic";
 
 export type QueuesInputs = QueuesConfig & {
   /** Secret: the product's Redis URL with its password. */
   readonly redisUrl: string;
 };
-
-/** A connection that gives up: bounded connect, a few retries, no offline queueing forever. */
-async function connectRedis(url: string, connectTimeoutMs: number): Promise<Redis> {
-  const IORedis = require("ioredis") as typeof import("ioredis").default;
-  let lastError = "";
-  const client = new IORedis(url, {
-    lazyConnect: true,
-    connectTimeout: connectTimeoutMs,
-    // connectTimeout ends at the TCP handshake: a server that accepts and never answers would hang every command.
-    commandTimeout: connectTimeoutMs,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (times: number) => (times > 2 ? null : 200),
-  });
-  client.on("error", (err: Error) => (lastError = err.message));
-  try {
-    await client.connect();
-    await client.ping();
-  } catch (err) {
-    client.disconnect();
-    throw new Error(`${redisLabel(url)}: cannot connect: ${lastError || (err as Error).message}`);
-  }
-  return client;
-}
 
 async function sample(queue: Queue, since: number, maxFailed: number): Promise<QueueSample> {
   const counts = await queue.getJobCounts("waiting", "prioritized", "active", "delayed");

@@ -2,6 +2,7 @@
  * The weekly QR re-login drill's config (`spec1:drill`, one object). Secrets — the product's Redis URL
  * and the gateway token — are not here: config/index.ts reads them with requireSecret.
  */
+import { malaysiaDate } from "../lib/time";
 import { ConfigError, isObject, optionalNumber, optionalString, rejectUnknownKeys } from "./errors";
 
 export interface TestMessageConfig {
@@ -120,11 +121,6 @@ function parseTestMessage(value: unknown): TestMessageConfig {
       integer: true,
     }),
   };
-}
-
-/** The date in Malaysia (UTC+8, no DST) as YYYY-MM-DD. */
-export function malaysiaDate(at: Date): string {
-  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 }
 
 export function parseDrillConfig(value: unknown, now: Date): DrillConfig {

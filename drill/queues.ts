@@ -4,6 +4,10 @@
  * before it could resume (SIGKILL, power loss) is recognised by the next one instead of being taken for
  * an operator's deliberate pause. Pausing never moves or copies jobs: nothing is lost or duplicated.
  */
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { connectRedis } from "../lib/redis";
+
 export interface PauseResult {
   /** Paused by this drill: resumed at its end. */
   readonly pausedByDrill: string[];
@@ -26,31 +30,14 @@ export function markerKey(prefix: string, queue: string): string {
 async function withQueues<T>(
   target: QueueTarget,
   names: readonly string[],
-  use: (queues: Map<string, any>, redis: any) => Promise<T>,
+  use: (queues: Map<string, Queue>, redis: Redis) => Promise<T>,
 ): Promise<T> {
-  const { Queue } = require("bullmq");
-  const IORedis = require("ioredis");
-  // commandTimeout: connectTimeout ends at the TCP connect, so a server that accepts and never answers
-  // would hold the drill, and the queues it paused, forever. disconnectTimeout: a socket that never
-  // connected would otherwise keep the process alive 2 s more.
-  const redis = new IORedis(target.redisUrl, {
-    maxRetriesPerRequest: 1,
-    connectTimeout: target.timeoutMs,
-    commandTimeout: target.timeoutMs,
-    disconnectTimeout: 200,
-    lazyConnect: true,
-    retryStrategy: () => null,
-  });
-  let lastError = "";
-  redis.on("error", (e: Error & { code?: string }) => (lastError = e.code ?? e.message));
-  const queues = new Map<string, any>();
+  const { Queue: BullQueue } = require("bullmq") as typeof import("bullmq");
+  // Every command bounded: a Redis that accepts and never answers must not hold the queues paused forever.
+  const redis = await connectRedis(target.redisUrl, target.timeoutMs);
+  const queues = new Map<string, Queue>();
   try {
-    await redis.connect().catch(() => {
-      // The URL carries the password: name only host and port.
-      const { hostname, port } = new URL(target.redisUrl);
-      throw new Error(`Redis ${hostname}:${port || 6379} unreachable: ${lastError || "connection closed"}`);
-    });
-    for (const name of names) queues.set(name, new Queue(name, { connection: redis, prefix: target.prefix }));
+    for (const name of names) queues.set(name, new BullQueue(name, { connection: redis, prefix: target.prefix }));
     return await use(queues, redis);
   } finally {
     await Promise.allSettled([...queues.values()].map((q) => q.close()));
@@ -89,11 +76,11 @@ export async function resumeQueues(target: QueueTarget, names: readonly string[]
   return withQueues(target, names, (queues, redis) => resumeWith(queues, redis, target.prefix, names));
 }
 
-async function resumeWith(queues: Map<string, any>, redis: any, prefix: string, names: readonly string[]): Promise<string[]> {
+async function resumeWith(queues: Map<string, Queue>, redis: Redis, prefix: string, names: readonly string[]): Promise<string[]> {
   const failures: string[] = [];
   for (const name of names) {
     try {
-      await queues.get(name).resume();
+      await queues.get(name)!.resume();
       await redis.del(markerKey(prefix, name));
     } catch (err) {
       failures.push(`${name}: ${(err as Error).message}`);

@@ -4,12 +4,12 @@
  * time (UTC+8, no DST). Usage in a workflow step:
  *   npx tsx scripts/scheduleGuard.ts first-wednesday >> "$GITHUB_OUTPUT"   # prints run=true|false
  */
-const MYT_OFFSET_MS = 8 * 3600_000;
+import { malaysiaWallClock } from "../lib/time";
 const WEDNESDAY = 3;
 
 /** The calendar date and weekday in Malaysia at instant `at`. */
 export function malaysiaCalendar(at: Date): { day: number; weekday: number } {
-  const local = new Date(at.getTime() + MYT_OFFSET_MS);
+  const local = malaysiaWallClock(at);
   return { day: local.getUTCDate(), weekday: local.getUTCDay() };
 }
 

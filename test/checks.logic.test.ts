@@ -3,7 +3,8 @@ import { judgeHealth, judgeWebConsole } from "../checks/http.logic";
 import { checkChanges, publicInputs } from "../providers/checks/check";
 import { canonicalJson, secretsHash } from "../providers/identity";
 import { decidesAttempt, judgeAttempt } from "../checks/qrPath.logic";
-import { judgeQueue, overall, QueueSample, redisLabel } from "../checks/queues.logic";
+import { judgeQueue, overall, QueueSample } from "../checks/queues.logic";
+import { redisLabel } from "../lib/redis";
 import { CounterReading, judgeSendRate, readCounters } from "../checks/sendRate.logic";
 
 const SPEC = { metric: "baileys_messages_sent_total", label: "status", successValue: "success", failedValue: "failed" };

@@ -1,4 +1,5 @@
-import { DRILL_DEFAULTS, malaysiaDate, parseDrillConfig } from "../config/drill";
+import { DRILL_DEFAULTS, parseDrillConfig } from "../config/drill";
+import { malaysiaDate } from "../lib/time";
 import { programError, TEST_SECRETS } from "./helpers/program";
 
 const NOW = new Date("2026-11-29T17:30:00Z"); // Monday 01:30 in Malaysia

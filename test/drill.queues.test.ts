@@ -2,7 +2,8 @@ import { Worker } from "bullmq";
 import IORedis from "ioredis";
 import * as net from "net";
 import { LocalRedis, startRedis } from "../sim/services/redis";
-import { redisConnection, withQueue } from "../sim/services/worker";
+import { workerConnection } from "../lib/redis";
+import { withQueue } from "../sim/services/worker";
 import { markerKey, pausedQueues, pauseQueues, resumeQueues } from "../drill/queues";
 
 let redis: LocalRedis;
@@ -44,7 +45,7 @@ test("a queue left paused by a drill that was killed is taken over and resumed b
 test("jobs added while paused wait, and after resume each is processed exactly once", async () => {
   await pauseQueues(target, ["jobs"], "run-3");
   const seen: string[] = [];
-  const worker = new Worker("jobs", async (job) => void seen.push(job.data.n), { connection: redisConnection(redis.url), concurrency: 4 });
+  const worker = new Worker("jobs", async (job) => void seen.push(job.data.n), { connection: workerConnection(redis.url), concurrency: 4 });
   try {
     await withQueue(redis.url, "jobs", async (q) => {
       await q.addBulk(Array.from({ length: 20 }, (_, i) => ({ name: "send", data: { n: `m${i}` } })));
@@ -66,7 +67,7 @@ test("jobs added while paused wait, and after resume each is processed exactly o
 test("an unreachable Redis fails the pause within its bound, naming the problem", async () => {
   const started = Date.now();
   await expect(pauseQueues({ ...target, redisUrl: "redis://127.0.0.1:1" }, ["outbound"], "run-4")).rejects.toThrow(
-    "Redis 127.0.0.1:1 unreachable: ECONNREFUSED",
+    "redis at 127.0.0.1:1: cannot connect: ECONNREFUSED",
   );
   expect(Date.now() - started).toBeLessThan(3000);
 });
@@ -79,7 +80,7 @@ test("a Redis that accepts the connection but never answers fails the pause with
   const started = Date.now();
   try {
     await expect(pauseQueues({ ...target, redisUrl: `redis://127.0.0.1:${port}`, timeoutMs: 500 }, ["outbound"], "run-5")).rejects.toThrow(
-      `Redis 127.0.0.1:${port} unreachable: Command timed out`,
+      `redis at 127.0.0.1:${port}: cannot connect: Command timed out`,
     );
     expect(Date.now() - started).toBeLessThan(3000);
   } finally {

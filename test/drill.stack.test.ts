@@ -2,7 +2,8 @@ import { Worker } from "bullmq";
 import * as fs from "fs";
 import { ProviderHost } from "../harness/providerHost";
 import { pausedQueues } from "../drill/queues";
-import { redisConnection, withQueue } from "../sim/services/worker";
+import { workerConnection } from "../lib/redis";
+import { withQueue } from "../sim/services/worker";
 import { plainText, runStack, TEST_SECRETS } from "./helpers/program";
 import {
   CHAT_ID,
@@ -65,7 +66,7 @@ test("a clean drill: queues paused, each QR shown and scanned, queues resumed, j
   // sales-1's scan takes 1.5 s: the window in which jobs are added to the paused queue.
   world.gateway.setFor("sales-1", { scanAfterMs: 1500 });
   const processed: string[] = [];
-  const worker = new Worker("outbound", async (job) => void processed.push(job.data.n), { connection: redisConnection(world.redis.url) });
+  const worker = new Worker("outbound", async (job) => void processed.push(job.data.n), { connection: workerConnection(world.redis.url) });
   let processedWhilePaused = -1;
   const addDuringDrill = (async () => {
     await waitFor(() => world.gateway.logLines.some((l) => l.includes("session sales-1: QR generated")), 30000);

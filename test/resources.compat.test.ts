@@ -10,7 +10,7 @@ import * as path from "path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { LocalS3, S3RVER_CREDENTIALS, startS3 } from "../sim/services/s3";
 import { StandinGateway, startGateway } from "../sim/standins/gateway";
-import { malaysiaDate } from "../config/drill";
+import { malaysiaDate } from "../lib/time";
 import { Props } from "../harness/program";
 import { readStackConfig } from "../config/stackFile";
 import { runStack, TEST_SECRETS } from "./helpers/program";

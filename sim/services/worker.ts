@@ -4,6 +4,7 @@
  * real queues; leaving it out is what a stuck worker looks like.
  */
 import { Job, Queue, Worker } from "bullmq";
+import { workerConnection } from "../../lib/redis";
 
 export interface LocalWorkerOptions {
   /** redis://[:password@]host:port, as the product's REDIS_URL. */
@@ -21,17 +22,6 @@ export interface LocalWorker {
 
 export const WORKER_DEFAULTS = { jobMs: 5 } as const;
 
-/** BullMQ connection options from a Redis URL; workers need `maxRetriesPerRequest: null`. */
-export function redisConnection(redisUrl: string) {
-  const url = new URL(redisUrl);
-  return {
-    host: url.hostname,
-    port: Number(url.port || 6379),
-    password: url.password ? decodeURIComponent(url.password) : undefined,
-    maxRetriesPerRequest: null,
-  };
-}
-
 export async function startWorker(opts: LocalWorkerOptions): Promise<LocalWorker> {
   const jobMs = opts.jobMs ?? WORKER_DEFAULTS.jobMs;
   const counts: Record<string, number> = Object.fromEntries(opts.queues.map((q) => [q, 0]));
@@ -43,7 +33,7 @@ export async function startWorker(opts: LocalWorkerOptions): Promise<LocalWorker
           await new Promise((resolve) => setTimeout(resolve, jobMs));
           counts[queue]++;
         },
-        { connection: redisConnection(opts.redisUrl), concurrency: 4 },
+        { connection: workerConnection(opts.redisUrl), concurrency: 4 },
       ),
   );
   await Promise.all(workers.map((w) => w.waitUntilReady()));
@@ -55,7 +45,7 @@ export async function startWorker(opts: LocalWorkerOptions): Promise<LocalWorker
 
 /** A BullMQ queue of that Redis for the length of `use`, closed whatever happens. */
 export async function withQueue<T>(redisUrl: string, name: string, use: (queue: Queue) => Promise<T>): Promise<T> {
-  const queue = new Queue(name, { connection: redisConnection(redisUrl) });
+  const queue = new Queue(name, { connection: workerConnection(redisUrl) });
   try {
     return await use(queue);
   } finally {

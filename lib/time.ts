@@ -1,0 +1,12 @@
+/** Malaysia time (MYT, UTC+8, no daylight saving): the runbook's schedules and the ops log's dates. */
+export const MALAYSIA_OFFSET_MS = 8 * 3600_000;
+
+/** The calendar in Malaysia at instant `at`: a Date whose UTC fields are the Malaysian wall clock. */
+export function malaysiaWallClock(at: Date): Date {
+  return new Date(at.getTime() + MALAYSIA_OFFSET_MS);
+}
+
+/** The date in Malaysia as YYYY-MM-DD. */
+export function malaysiaDate(at: Date): string {
+  return malaysiaWallClock(at).toISOString().slice(0, 10);
+}

@@ -19,6 +19,7 @@ import { S3RVER_CREDENTIALS, startS3 } from "../sim/services/s3";
 import { DISPOSABLE_SERVER_SETTINGS, pgRestoreCommand, psqlCommand } from "../restore/commands";
 import { runCommand } from "../lib/exec";
 import { silentLog } from "../lib/log";
+import { HOUR_MS } from "../lib/time";
 import { startLocalCluster, stopLocalCluster } from "../restore/localEngine";
 import { BackupPreview, findLatestBackup, formatBytes } from "../restore/lookup";
 import { RestoreSpec, runRestoreTest } from "../restore/restoreTest";
@@ -29,7 +30,6 @@ import { dumpDatabase, seedDatabase, uploadNewestBackup } from "../sim/fixtures/
 const BIN_DIR = "/usr/lib/postgresql/15/bin";
 const DATABASE = "restore_test";
 const JOBS = os.cpus().length;
-const HOUR = 3600000;
 
 interface OursInput {
   readonly loc: S3Location;
@@ -81,7 +81,7 @@ async function pgRestoreAlone(file: string, settings: Record<string, string>, jo
   try {
     const cmd = pgRestoreCommand(path.join(BIN_DIR, "pg_restore"), "custom", file, { ...s.target, database: DATABASE }, jobs);
     const [, ms] = await timed(() =>
-      runCommand({ ...cmd, env: { PGPASSWORD: s.target.password } }, { what: "pg_restore", timeoutMs: 2 * HOUR }),
+      runCommand({ ...cmd, env: { PGPASSWORD: s.target.password } }, { what: "pg_restore", timeoutMs: 2 * HOUR_MS }),
     );
     return ms;
   } finally {
@@ -98,7 +98,7 @@ async function baseline(input: OursInput, dir: string) {
     const [, downloadMs] = await timed(() => downloadTo(input.loc, creds, input.backup, file, () => undefined));
     const cmd = pgRestoreCommand(path.join(BIN_DIR, "pg_restore"), "custom", file, { ...s.target, database: DATABASE }, 1);
     const [, restoreMs] = await timed(() =>
-      runCommand({ ...cmd, env: { PGPASSWORD: s.target.password } }, { what: "pg_restore", timeoutMs: 2 * HOUR }),
+      runCommand({ ...cmd, env: { PGPASSWORD: s.target.password } }, { what: "pg_restore", timeoutMs: 2 * HOUR_MS }),
     );
     const at = `'${new Date(input.backup.lastModified).toISOString()}'`;
     const [, smokeMs] = await timed(async () => {
@@ -161,7 +161,7 @@ async function ours(input: OursInput): Promise<OursResult> {
       database: DATABASE,
       jobs: 0,
       maxAgeHours: 26,
-      timeoutMs: 2 * HOUR,
+      timeoutMs: 2 * HOUR_MS,
       statementTimeoutMs: 60000,
       smoke: DEFAULT_SMOKE_QUERIES,
     };

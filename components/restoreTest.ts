@@ -7,6 +7,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { RestoreConfig } from "../config/restore";
+import { HOUR_MS } from "../lib/time";
 import type { RestoreSecrets } from "../config";
 import { DISPOSABLE_SERVER_SETTINGS } from "../restore/commands";
 import { DisposablePostgres } from "../providers/restore/disposablePostgres";
@@ -24,8 +25,8 @@ export interface RestoreTestArgs {
 }
 
 export function s3Location(config: RestoreConfig): S3Location {
-  const { endpoint, region, bucket, prefix, timeoutSeconds } = config.backup;
-  return { endpoint, region, bucket, prefix, timeoutMs: timeoutSeconds * 1000 };
+  const { endpoint, region, bucket, prefix, timeoutMs } = config.backup;
+  return { endpoint, region, bucket, prefix, timeoutMs };
 }
 
 /**
@@ -70,7 +71,7 @@ export class RestoreTest extends pulumi.ComponentResource {
         port: pg.port,
         image: pg.image,
         binDir: pg.binDir,
-        startTimeoutMs: pg.startTimeoutSeconds * 1000,
+        startTimeoutMs: pg.startTimeoutMs,
         settings: { ...DISPOSABLE_SERVER_SETTINGS },
       },
       { parent: this },
@@ -107,9 +108,10 @@ export class RestoreTest extends pulumi.ComponentResource {
       target,
       database: config.restore.database,
       jobs: config.restore.jobs,
-      maxAgeHours: config.backup.maxAgeHours,
-      timeoutMs: config.restore.timeoutMinutes * 60000,
-      statementTimeoutMs: config.restore.statementTimeoutSeconds * 1000,
+      // In hours, as the resource's input has always been: a renamed input would show as a change of every restore stack.
+      maxAgeHours: config.backup.maxAgeMs / HOUR_MS,
+      timeoutMs: config.restore.timeoutMs,
+      statementTimeoutMs: config.restore.statementTimeoutMs,
       smoke: config.smoke,
       reportDir: path.resolve(config.restore.reportsDir),
     };

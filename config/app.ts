@@ -1,5 +1,5 @@
 /** The app stack's config: registry, pinned image tags, docker host, per-service env and ports. */
-import { ConfigError, isObject, optionalSection, optionalString, rejectUnknownKeys } from "./errors";
+import { ConfigError, isObject, optionalSection, optionalString, rejectUnknownKeys } from "./fields";
 
 export const SERVICES = ["web", "api", "worker", "baileys"] as const;
 export type Service = (typeof SERVICES)[number];

@@ -2,7 +2,8 @@
  * `spec1:checks`: where and how the post-deploy checks look. Every default is written once, in
  * CHECKS_DEFAULTS; a stack file sets only what differs (see Pulumi.staging.yaml).
  */
-import { ConfigError, oneOf, optionalNumber, optionalSection, optionalString } from "./errors";
+import { ConfigError, oneOf, optionalMs, optionalNumber, optionalSection, optionalString, optionalUrl } from "./fields";
+import { BULLMQ_PREFIX, GATEWAY_DEFAULTS } from "./shared";
 
 export interface HttpCheckConfig {
   readonly url: string;
@@ -75,7 +76,7 @@ export const CHECKS_DEFAULTS = {
   runId: "1",
   health: { url: "https://whatsappbot.laptoppro.my/api/health", ...HTTP_TIMING },
   web: { url: "https://whatsappbot.laptoppro.my/", ...HTTP_TIMING },
-  gateway: { httpUrl: "http://localhost:4001", wsUrl: "ws://localhost:4002" },
+  gateway: GATEWAY_DEFAULTS,
   sendRate: {
     // metricsUrl defaults to `${gateway.httpUrl}/metrics`.
     windowMs: 60000,
@@ -92,7 +93,7 @@ export const CHECKS_DEFAULTS = {
   queues: {
     // SPEC-1's worker: outbound WhatsApp messages, and maintenance jobs such as BACKUP_DAILY.
     names: ["outbound-messages", "maintenance"],
-    prefix: "bull",
+    prefix: BULLMQ_PREFIX,
     intervalMs: 2000,
     deadlineMs: 180000,
     maxFailed: 5,
@@ -107,13 +108,13 @@ export function parseChecksConfig(value: unknown): ChecksConfig {
   const raw = section("checks", value, SECTIONS);
   const d = CHECKS_DEFAULTS;
   const gateway = section("checks.gateway", raw.gateway, ["httpUrl", "wsUrl"]);
-  const httpUrl = url("checks.gateway.httpUrl", gateway.httpUrl, d.gateway.httpUrl, ["http:", "https:"]);
+  const httpUrl = optionalUrl("checks.gateway.httpUrl", gateway.httpUrl, d.gateway.httpUrl, "http", "base");
   return {
     runId: parseRunId(raw.runId),
     health: parseHttpCheck("checks.health", raw.health, d.health),
     web: parseHttpCheck("checks.web", raw.web, d.web),
-    gateway: { httpUrl, wsUrl: url("checks.gateway.wsUrl", gateway.wsUrl, d.gateway.wsUrl, ["ws:", "wss:"]) },
-    sendRate: parseSendRate(raw.sendRate, `${httpUrl.replace(/\/$/, "")}/metrics`),
+    gateway: { httpUrl, wsUrl: optionalUrl("checks.gateway.wsUrl", gateway.wsUrl, d.gateway.wsUrl, "ws", "full") },
+    sendRate: parseSendRate(raw.sendRate, `${httpUrl}/metrics`),
     queues: parseQueues(raw.queues),
     qr: parseQr(raw.qr),
   };
@@ -132,15 +133,16 @@ function parseRunId(value: unknown): string {
 function parseHttpCheck(key: string, value: unknown, d: HttpCheckConfig): HttpCheckConfig {
   const raw = section(key, value, ["url", "intervalMs", "deadlineMs", "requestTimeoutMs"]);
   return {
-    url: url(`${key}.url`, raw.url, d.url, ["http:", "https:"]),
+    url: optionalUrl(`${key}.url`, raw.url, d.url, "http", "full"),
     intervalMs: positiveInt(key, raw, d, "intervalMs"),
     deadlineMs: positiveInt(key, raw, d, "deadlineMs"),
     requestTimeoutMs: positiveInt(key, raw, d, "requestTimeoutMs"),
   };
 }
 
-/** `<key>.<field>`: an integer ≥ 1 (counts and durations in ms), defaulting to `d[field]`. */
+/** `<key>.<field>`: an integer ≥ 1 (a count), or a duration in ms (a field ending in `Ms`, capped for timers), defaulting to `d[field]`. */
 function positiveInt<F extends string>(key: string, raw: Record<string, unknown>, d: Readonly<Record<F, number>>, field: F): number {
+  if (field.endsWith("Ms")) return optionalMs(`${key}.${field}`, raw[field], d[field]);
   return optionalNumber(`${key}.${field}`, raw[field], d[field], { min: 1, integer: true });
 }
 
@@ -163,7 +165,7 @@ function parseSendRate(value: unknown, metricsUrl: string): SendRateConfig {
   const ratio = optionalNumber(`${key}.maxFailureRatio`, raw.maxFailureRatio, d.maxFailureRatio);
   if (ratio > 1) throw new ConfigError(`${key}.maxFailureRatio`, `${ratio} is above 1`, `set a ratio 0–1, e.g. ${d.maxFailureRatio}`);
   return {
-    metricsUrl: url(`${key}.metricsUrl`, raw.metricsUrl, metricsUrl, ["http:", "https:"]),
+    metricsUrl: optionalUrl(`${key}.metricsUrl`, raw.metricsUrl, metricsUrl, "http", "full"),
     windowMs: positiveInt(key, raw, d, "windowMs"),
     deadlineMs: positiveInt(key, raw, d, "deadlineMs"),
     requestTimeoutMs: positiveInt(key, raw, d, "requestTimeoutMs"),
@@ -215,18 +217,4 @@ function parseQr(value: unknown): QrConfig {
 
 function section(key: string, value: unknown, known: readonly string[]): Record<string, unknown> {
   return optionalSection(key, value, known, `{"${known[0]}": …} or leave it out for the defaults`);
-}
-
-function url(key: string, value: unknown, fallback: string, protocols: readonly string[]): string {
-  const text = optionalString(key, value, fallback);
-  let parsed: URL;
-  try {
-    parsed = new URL(text);
-  } catch {
-    throw new ConfigError(key, `"${text}" is not a URL`, `set e.g. ${fallback}`);
-  }
-  if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(key, `"${text}" is not a ${protocols.map((p) => p.replace(":", "")).join("/")} URL`, `set e.g. ${fallback}`);
-  }
-  return text;
 }

@@ -3,7 +3,8 @@
  * and the gateway token — are not here: config/index.ts reads them with requireSecret.
  */
 import { malaysiaDate } from "../lib/time";
-import { ConfigError, isObject, optionalNumber, optionalString, rejectUnknownKeys } from "./errors";
+import { ConfigError, isObject, optionalMs, optionalNumber, optionalString, optionalUrl, rejectUnknownKeys } from "./fields";
+import { BULLMQ_PREFIX, GATEWAY_DEFAULTS, REPORTS_DIR } from "./shared";
 
 export interface TestMessageConfig {
   /** Chat the test message is sent to, e.g. the ops group's WhatsApp id. */
@@ -45,9 +46,9 @@ export interface DrillConfig {
 }
 
 export const DRILL_DEFAULTS = {
-  gatewayUrl: "http://localhost:4001",
-  gatewayWsUrl: "ws://localhost:4002",
-  queuePrefix: "bull",
+  gatewayUrl: GATEWAY_DEFAULTS.httpUrl,
+  gatewayWsUrl: GATEWAY_DEFAULTS.wsUrl,
+  queuePrefix: BULLMQ_PREFIX,
   qrAttempts: 3,
   qrTimeoutMs: 60_000,
   openTimeoutMs: 300_000,
@@ -55,7 +56,7 @@ export const DRILL_DEFAULTS = {
   logLines: 200,
   testText: "SPEC-1 weekly QR drill test message",
   confirmTimeoutMs: 60_000,
-  reportsDir: "reports",
+  reportsDir: REPORTS_DIR,
 } as const;
 
 const KEYS = [
@@ -86,18 +87,6 @@ function nameList(key: string, value: unknown, example: string): string[] {
   return value as string[];
 }
 
-function url(key: string, value: unknown, fallback: string | undefined, scheme: "http" | "ws"): string {
-  if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value !== "string" || !new RegExp(`^${scheme}s?://[^/]`).test(value)) {
-    throw new ConfigError(
-      key,
-      `${JSON.stringify(value)} is not a ${scheme}:// or ${scheme}s:// URL`,
-      fallback ? `set e.g. ${fallback}` : "set the full URL",
-    );
-  }
-  return value.replace(/\/+$/, "");
-}
-
 function parseTestMessage(value: unknown): TestMessageConfig {
   const fix = 'set e.g. {"chatId": "60123456789@s.whatsapp.net", "confirmUrl": "https://whatsappbot.laptoppro.my/api/messages/recent"}';
   if (!isObject(value)) throw new ConfigError("drill.testMessage", "is not set", fix);
@@ -115,11 +104,8 @@ function parseTestMessage(value: unknown): TestMessageConfig {
     chatId: value.chatId,
     session: value.session as string | undefined,
     text: optionalString("drill.testMessage.text", value.text, DRILL_DEFAULTS.testText),
-    confirmUrl: url("drill.testMessage.confirmUrl", value.confirmUrl, undefined, "http"),
-    confirmTimeoutMs: optionalNumber("drill.testMessage.confirmTimeoutMs", value.confirmTimeoutMs, DRILL_DEFAULTS.confirmTimeoutMs, {
-      min: 1,
-      integer: true,
-    }),
+    confirmUrl: optionalUrl("drill.testMessage.confirmUrl", value.confirmUrl, undefined, "http", "full"),
+    confirmTimeoutMs: optionalMs("drill.testMessage.confirmTimeoutMs", value.confirmTimeoutMs, DRILL_DEFAULTS.confirmTimeoutMs),
   };
 }
 
@@ -127,10 +113,13 @@ export function parseDrillConfig(value: unknown, now: Date): DrillConfig {
   if (!isObject(value))
     throw new ConfigError("drill", "is not set", 'set at least {"queues": [...], "testMessage": {...}} (see docs/drill.md)');
   rejectUnknownKeys("drill", value, KEYS);
-  const positive = (key: string, fallback: number) => optionalNumber(`drill.${key}`, value[key], fallback, { min: 1, integer: true });
+  const positive = (key: string, fallback: number) =>
+    key.endsWith("Ms")
+      ? optionalMs(`drill.${key}`, value[key], fallback)
+      : optionalNumber(`drill.${key}`, value[key], fallback, { min: 1, integer: true });
   return {
-    gatewayUrl: url("drill.gatewayUrl", value.gatewayUrl, DRILL_DEFAULTS.gatewayUrl, "http"),
-    gatewayWsUrl: url("drill.gatewayWsUrl", value.gatewayWsUrl, DRILL_DEFAULTS.gatewayWsUrl, "ws"),
+    gatewayUrl: optionalUrl("drill.gatewayUrl", value.gatewayUrl, DRILL_DEFAULTS.gatewayUrl, "http", "base"),
+    gatewayWsUrl: optionalUrl("drill.gatewayWsUrl", value.gatewayWsUrl, DRILL_DEFAULTS.gatewayWsUrl, "ws", "full"),
     sessions: value.sessions === undefined ? undefined : nameList("drill.sessions", value.sessions, "sales-1"),
     queues: nameList("drill.queues", value.queues, "outbound"),
     queuePrefix: optionalString("drill.queuePrefix", value.queuePrefix, DRILL_DEFAULTS.queuePrefix),

@@ -7,11 +7,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppConfig, parseAppConfig } from "./app";
 import { ChecksConfig, parseChecksConfig } from "./checks";
 import { DrillConfig, parseDrillConfig } from "./drill";
-import { ConfigError, oneOf } from "./errors";
+import { ConfigError, oneOf } from "./fields";
 import { NotifyConfig, parseNotifyConfig, parseRollbackConfig, RollbackConfig } from "./notify";
 import { parseRestoreConfig, RestoreConfig } from "./restore";
 
-export { ConfigError } from "./errors";
+export { ConfigError } from "./fields";
 
 export const ROLES = ["app", "restore", "drill"] as const;
 export type Role = (typeof ROLES)[number];

@@ -3,7 +3,18 @@
  * test reports failures, the app stack announces rollbacks. Transport secrets (webhook URL, SMTP
  * credentials) are not here: they are Pulumi secrets, read in config/index.ts.
  */
-import { ConfigError, isObject, optionalBoolean, optionalNumber, optionalSection, optionalString, rejectUnknownKeys } from "./errors";
+import {
+  ConfigError,
+  isObject,
+  optionalBoolean,
+  optionalMs,
+  optionalNumber,
+  optionalSection,
+  optionalString,
+  optionalUrl,
+  rejectUnknownKeys,
+} from "./fields";
+import { REPORTS_DIR } from "./shared";
 
 export const NOTICE_KINDS = ["preNotice", "drillResult", "escalation", "restoreFailure", "rollback"] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
@@ -111,7 +122,7 @@ export function parseNotifyConfig(value: unknown): NotifyConfig {
     contacts,
     routes: parseRoutes(raw.routes, contacts),
     smtp: parseSmtp(raw.smtp),
-    timeoutMs: optionalNumber("notify.timeoutMs", raw.timeoutMs, NOTIFY_DEFAULTS.timeoutMs, { min: 1, integer: true }),
+    timeoutMs: optionalMs("notify.timeoutMs", raw.timeoutMs, NOTIFY_DEFAULTS.timeoutMs),
   };
 }
 
@@ -131,15 +142,14 @@ export interface RollbackConfig {
   readonly reportsDir: string;
 }
 
-export const ROLLBACK_DEFAULTS = { labels: ["incident", "rollback"], reportsDir: "reports" } as const;
+export const ROLLBACK_DEFAULTS = { labels: ["incident", "rollback"], reportsDir: REPORTS_DIR } as const;
 
 function parseTracker(value: unknown): TrackerConfig | undefined {
   if (value === undefined) return undefined;
   const fix = 'set e.g. {"url": "https://api.github.com/repos/<owner>/<repo>/issues"}';
   if (!isObject(value)) throw new ConfigError("rollback.tracker", "is not an object", fix);
   rejectUnknownKeys("rollback.tracker", value, ["url", "labels", "incident"]);
-  if (typeof value.url !== "string" || !/^https?:\/\/[^/]/.test(value.url))
-    throw new ConfigError("rollback.tracker.url", `${JSON.stringify(value.url)} is not an http(s) URL`, fix);
+  const url = optionalUrl("rollback.tracker.url", value.url, undefined, "http", "base");
   const labels = value.labels ?? ROLLBACK_DEFAULTS.labels;
   if (!Array.isArray(labels) || labels.some((l) => typeof l !== "string" || l === "")) {
     throw new ConfigError(
@@ -155,7 +165,7 @@ function parseTracker(value: unknown): TrackerConfig | undefined {
       `${JSON.stringify(value.incident)} is not an incident number or id`,
       "set e.g. 42, or leave it out to open a new incident",
     );
-  return { url: value.url.replace(/\/+$/, ""), labels: labels as string[], incident };
+  return { url, labels: labels as string[], incident };
 }
 
 export function parseRollbackConfig(value: unknown): RollbackConfig {

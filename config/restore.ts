@@ -1,5 +1,17 @@
 /** The restore stack's config: where backups are, the disposable Postgres, the restore and its smoke SQL. */
-import { ConfigError, isObject, oneOf, optionalNumber, optionalSection, optionalString, rejectUnknownKeys } from "./errors";
+import { HOUR_MS, MINUTE_MS, SECOND_MS } from "../lib/time";
+import {
+  ConfigError,
+  isObject,
+  oneOf,
+  optionalDuration,
+  optionalNumber,
+  optionalSection,
+  optionalString,
+  optionalUrl,
+  rejectUnknownKeys,
+} from "./fields";
+import { REPORTS_DIR } from "./shared";
 
 export interface SmokeExpectation {
   /** At least this many rows. */
@@ -38,9 +50,9 @@ export interface BackupSource {
   readonly bucket: string;
   readonly prefix: string;
   /** RPO guard: the restore fails when the newest backup is older. */
-  readonly maxAgeHours: number;
+  readonly maxAgeMs: number;
   /** Bound on each S3 request. */
-  readonly timeoutSeconds: number;
+  readonly timeoutMs: number;
 }
 
 export interface DisposablePostgresConfig {
@@ -51,7 +63,8 @@ export interface DisposablePostgresConfig {
   readonly image: string;
   /** local engine: bin dir of initdb/pg_ctl/pg_restore/psql; undefined = the newest /usr/lib/postgresql/<major>/bin. */
   readonly binDir?: string;
-  readonly startTimeoutSeconds: number;
+  /** Bound on the wait until the server answers. */
+  readonly startTimeoutMs: number;
 }
 
 export interface RestoreSettings {
@@ -59,8 +72,10 @@ export interface RestoreSettings {
   readonly database: string;
   /** pg_restore --jobs; 0 = one per CPU of the runner. */
   readonly jobs: number;
-  readonly timeoutMinutes: number;
-  readonly statementTimeoutSeconds: number;
+  /** Bound on the restore: the tool is stopped after it. */
+  readonly timeoutMs: number;
+  /** Bound on each smoke SQL statement. */
+  readonly statementTimeoutMs: number;
   /** Where the Markdown + JSON report goes (relative to the project dir). */
   readonly reportsDir: string;
 }
@@ -73,10 +88,22 @@ export interface RestoreConfig {
 }
 
 export const RESTORE_DEFAULTS = {
-  backup: { region: "us-east-1", bucket: "backups", prefix: "spec-1/", maxAgeHours: 26, timeoutSeconds: 30 },
-  disposablePostgres: { engine: "docker" as Engine, dockerPort: 55432, localPort: 0, image: "postgres:16", startTimeoutSeconds: 60 },
-  restore: { database: "restore_test", jobs: 0, timeoutMinutes: 120, statementTimeoutSeconds: 60, reportsDir: "reports" },
+  backup: { region: "us-east-1", bucket: "backups", prefix: "spec-1/", maxAgeMs: 26 * HOUR_MS, timeoutMs: 30 * SECOND_MS },
+  disposablePostgres: { engine: "docker" as Engine, dockerPort: 55432, localPort: 0, image: "postgres:16", startTimeoutMs: 60 * SECOND_MS },
+  restore: { database: "restore_test", jobs: 0, timeoutMs: 120 * MINUTE_MS, statementTimeoutMs: 60 * SECOND_MS, reportsDir: REPORTS_DIR },
 } as const;
+
+/** The keys these durations had before every duration was in ms: still read, converted. */
+const LEGACY = {
+  maxAge: { ms: "maxAgeMs", legacy: "maxAgeHours", legacyUnitMs: HOUR_MS },
+  backupTimeout: { ms: "timeoutMs", legacy: "timeoutSeconds", legacyUnitMs: SECOND_MS },
+  startTimeout: { ms: "startTimeoutMs", legacy: "startTimeoutSeconds", legacyUnitMs: SECOND_MS },
+  restoreTimeout: { ms: "timeoutMs", legacy: "timeoutMinutes", legacyUnitMs: MINUTE_MS },
+  statementTimeout: { ms: "statementTimeoutMs", legacy: "statementTimeoutSeconds", legacyUnitMs: SECOND_MS },
+} as const;
+
+/** The RPO limit is compared, never waited for: a year is its bound. */
+const MAX_AGE_CAP_MS = 366 * 24 * HOUR_MS;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -85,13 +112,11 @@ export function parseBackupSource(value: unknown): BackupSource {
   const raw = optionalSection(
     "backup",
     value,
-    ["endpoint", "region", "bucket", "prefix", "maxAgeHours", "timeoutSeconds"],
+    ["endpoint", "region", "bucket", "prefix", "maxAgeMs", "timeoutMs", "maxAgeHours", "timeoutSeconds"],
     '{"endpoint": "http://minio:9000", "bucket": "backups", "prefix": "spec-1/"}',
   );
-  const endpoint = raw.endpoint === undefined ? undefined : optionalString("backup.endpoint", raw.endpoint, "http://minio:9000");
-  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
-    throw new ConfigError("backup.endpoint", `"${endpoint}" is not an http(s) URL`, "set e.g. http://minio:9000");
-  }
+  const endpoint =
+    raw.endpoint === undefined ? undefined : optionalUrl("backup.endpoint", raw.endpoint, "http://minio:9000", "http", "base");
   const prefix = optionalString("backup.prefix", raw.prefix, d.prefix);
   return {
     endpoint,
@@ -99,8 +124,8 @@ export function parseBackupSource(value: unknown): BackupSource {
     bucket: optionalString("backup.bucket", raw.bucket, d.bucket),
     // A prefix names a folder: "spec-1" would also match "spec-10/".
     prefix: prefix.endsWith("/") ? prefix : `${prefix}/`,
-    maxAgeHours: optionalNumber("backup.maxAgeHours", raw.maxAgeHours, d.maxAgeHours),
-    timeoutSeconds: optionalNumber("backup.timeoutSeconds", raw.timeoutSeconds, d.timeoutSeconds, { min: 1 }),
+    maxAgeMs: optionalDuration("backup", raw, LEGACY.maxAge, d.maxAgeMs, { max: MAX_AGE_CAP_MS }),
+    timeoutMs: optionalDuration("backup", raw, LEGACY.backupTimeout, d.timeoutMs),
   };
 }
 
@@ -109,7 +134,7 @@ export function parseDisposablePostgres(value: unknown): DisposablePostgresConfi
   const raw = optionalSection(
     "disposablePostgres",
     value,
-    ["engine", "port", "image", "binDir", "startTimeoutSeconds"],
+    ["engine", "port", "image", "binDir", "startTimeoutMs", "startTimeoutSeconds"],
     '{"engine": "local"}',
   );
   const engine = oneOf("disposablePostgres.engine", raw.engine, ENGINES, d.engine);
@@ -126,9 +151,7 @@ export function parseDisposablePostgres(value: unknown): DisposablePostgresConfi
     port,
     image: optionalString("disposablePostgres.image", raw.image, d.image),
     binDir: raw.binDir === undefined ? undefined : optionalString("disposablePostgres.binDir", raw.binDir, "/usr/lib/postgresql/16/bin"),
-    startTimeoutSeconds: optionalNumber("disposablePostgres.startTimeoutSeconds", raw.startTimeoutSeconds, d.startTimeoutSeconds, {
-      min: 1,
-    }),
+    startTimeoutMs: optionalDuration("disposablePostgres", raw, LEGACY.startTimeout, d.startTimeoutMs),
   };
 }
 
@@ -137,7 +160,7 @@ export function parseRestoreSettings(value: unknown): RestoreSettings {
   const raw = optionalSection(
     "restore",
     value,
-    ["database", "jobs", "timeoutMinutes", "statementTimeoutSeconds", "reportsDir"],
+    ["database", "jobs", "timeoutMs", "statementTimeoutMs", "reportsDir", "timeoutMinutes", "statementTimeoutSeconds"],
     '{"jobs": 4}',
   );
   const database = optionalString("restore.database", raw.database, d.database);
@@ -151,10 +174,8 @@ export function parseRestoreSettings(value: unknown): RestoreSettings {
   return {
     database,
     jobs: optionalNumber("restore.jobs", raw.jobs, d.jobs, { integer: true }),
-    timeoutMinutes: optionalNumber("restore.timeoutMinutes", raw.timeoutMinutes, d.timeoutMinutes, { min: 1 }),
-    statementTimeoutSeconds: optionalNumber("restore.statementTimeoutSeconds", raw.statementTimeoutSeconds, d.statementTimeoutSeconds, {
-      min: 1,
-    }),
+    timeoutMs: optionalDuration("restore", raw, LEGACY.restoreTimeout, d.timeoutMs),
+    statementTimeoutMs: optionalDuration("restore", raw, LEGACY.statementTimeout, d.statementTimeoutMs),
     reportsDir: optionalString("restore.reportsDir", raw.reportsDir, d.reportsDir),
   };
 }

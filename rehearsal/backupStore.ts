@@ -18,7 +18,7 @@ import {
   uploadNewestBackup,
   uploadOlderBackups,
 } from "../sim/fixtures/backups";
-import { HOUR_MS } from "../restore/selection";
+import { HOUR_MS } from "../lib/time";
 import type { Lifecycle } from "./lifecycle";
 
 export interface BackupStoreSettings {

@@ -50,7 +50,7 @@ export const FAULTS = {
   "truncated-dump": { procedure: "restore", injects: "the newest backup in the bucket is cut off half way" },
   "stale-backup": {
     procedure: "restore",
-    injects: `BACKUP_DAILY stopped ${STALE_BACKUP_HOURS} h ago: every backup in the bucket is dated ${STALE_BACKUP_HOURS} h earlier, so the newest is older than the RPO limit spec1:backup.maxAgeHours`,
+    injects: `BACKUP_DAILY stopped ${STALE_BACKUP_HOURS} h ago: every backup in the bucket is dated ${STALE_BACKUP_HOURS} h earlier, so the newest is older than the RPO limit spec1:backup.maxAgeMs`,
   },
   "no-qr": { procedure: "drill", injects: "the gateway never sends a QR for the drilled sessions" },
   "message-lost": { procedure: "drill", injects: "the test message is sent but never reaches the chat console" },

@@ -5,7 +5,8 @@
  */
 import { detectDump, DumpType, HEAD_BYTES, UNRECOGNIZED_DUMP } from "./dumpType";
 import { listAll, objectUrl, readHead, S3Credentials, S3Location } from "./s3";
-import { BackupChoice, HOUR_MS, selectLatestBackup } from "./selection";
+import { HOUR_MS } from "../lib/time";
+import { BackupChoice, selectLatestBackup } from "./selection";
 
 export interface BackupPreview extends BackupChoice {
   readonly url: string;

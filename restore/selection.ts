@@ -3,6 +3,7 @@
  * (ties by key, since S3 endpoints like MinIO/s3rver store whole seconds), never a zero-byte object (a
  * BACKUP_DAILY run that died mid-upload) nor a sidecar (checksums, manifests, logs).
  */
+import { HOUR_MS } from "../lib/time";
 export interface ListedObject {
   readonly key: string;
   readonly size: number;
@@ -53,15 +54,13 @@ export function parseChecksumSidecar(text: string, key: string): string {
   return match[1].toLowerCase();
 }
 
-export const HOUR_MS = 3600000;
-
 /** RPO guard: a backup older than the limit means BACKUP_DAILY has stopped. */
 export function checkFreshness(backup: Pick<ListedObject, "key" | "lastModified">, now: number, maxAgeHours: number): void {
   const ageHours = (now - backup.lastModified) / HOUR_MS;
   if (ageHours > maxAgeHours) {
     throw new Error(
       `the newest backup ${backup.key} is ${ageHours.toFixed(1)} h old (taken ${new Date(backup.lastModified).toISOString()}), ` +
-        `older than backup.maxAgeHours = ${maxAgeHours} h: BACKUP_DAILY has stopped or fails; fix the backup job before trusting this restore`,
+        `older than the RPO limit backup.maxAgeMs = ${maxAgeHours} h: BACKUP_DAILY has stopped or fails; fix the backup job before trusting this restore`,
     );
   }
 }

@@ -52,6 +52,14 @@ describe("spec1:checks", () => {
     ]);
   });
 
+  test("a base URL loses its trailing slash, so no path starts with //; a full URL is kept as written", () => {
+    const c = parseChecksConfig({ gateway: { httpUrl: "http://gw:4001/", wsUrl: "ws://gw:4002/" }, web: { url: "http://web:3000/" } });
+    expect(c.gateway.httpUrl).toBe("http://gw:4001");
+    expect(c.sendRate.metricsUrl).toBe("http://gw:4001/metrics");
+    expect(c.gateway.wsUrl).toBe("ws://gw:4002/");
+    expect(c.web.url).toBe("http://web:3000/");
+  });
+
   test.each([
     [{ helth: {} }, "checks.helth: is not a known key; use one of runId, health, web, gateway, sendRate, queues, qr"],
     ["yes", 'checks: is not an object; set e.g. {"runId": …} or leave it out for the defaults'],
@@ -62,7 +70,7 @@ describe("spec1:checks", () => {
     ],
     [
       { gateway: { wsUrl: "http://localhost:4002" } },
-      'checks.gateway.wsUrl: "http://localhost:4002" is not a ws/wss URL; set e.g. ws://localhost:4002',
+      'checks.gateway.wsUrl: "http://localhost:4002" is not a ws(s) URL; set e.g. ws://localhost:4002',
     ],
     [{ health: { deadlineMs: 0 } }, "checks.health.deadlineMs: 0 is not an integer ≥ 1; set e.g. 120000"],
     [{ sendRate: { maxFailureRatio: 5 } }, "checks.sendRate.maxFailureRatio: 5 is above 1; set a ratio 0–1, e.g. 0.05"],
@@ -72,6 +80,10 @@ describe("spec1:checks", () => {
       'checks.queues.names: [] is not a non-empty list of queue names; set e.g. ["outbound-messages","maintenance"]',
     ],
     [{ qr: { attempts: 0 } }, "checks.qr.attempts: 0 is not an integer ≥ 1; set e.g. 3"],
+    [
+      { qr: { deadlineMs: 2 ** 31 } },
+      "checks.qr.deadlineMs: 2147483648 ms is above the cap of 2147483647 ms; set at most 2147483647 (default 120000)",
+    ],
   ])("%j: %s", (value, message) => {
     expect(() => parseChecksConfig(value)).toThrow(message);
   });

@@ -30,17 +30,14 @@ test.each([
   ],
   [
     { ...MINIMAL, gatewayWsUrl: "http://localhost:4002" },
-    'drill.gatewayWsUrl: "http://localhost:4002" is not a ws:// or wss:// URL; set e.g. ws://localhost:4002',
+    'drill.gatewayWsUrl: "http://localhost:4002" is not a ws(s) URL; set e.g. ws://localhost:4002',
   ],
   [{ ...MINIMAL, qrAttempts: 0 }, "drill.qrAttempts: 0 is not an integer ≥ 1; set e.g. 3"],
   [
     { ...MINIMAL, testMessage: undefined },
     'drill.testMessage: is not set; set e.g. {"chatId": "60123456789@s.whatsapp.net", "confirmUrl": "https://whatsappbot.laptoppro.my/api/messages/recent"}',
   ],
-  [
-    { ...MINIMAL, testMessage: { chatId: "x" } },
-    "drill.testMessage.confirmUrl: undefined is not a http:// or https:// URL; set the full URL",
-  ],
+  [{ ...MINIMAL, testMessage: { chatId: "x" } }, "drill.testMessage.confirmUrl: is not set; set an http(s) URL"],
   [{ ...MINIMAL, pauseQueues: ["x"] }, "drill.pauseQueues: is not a known key; use one of gatewayUrl,"],
 ])("%j is rejected naming the key and the fix", (raw, message) => {
   expect(() => parseDrillConfig(raw, NOW)).toThrow(message);

@@ -188,7 +188,7 @@ const EXPECTED: Record<Fault, RegExp> = {
     /spec1-restore-restore: restore test failed: pg_restore failed \(exit 1\): pg_restore: error: (could not read from input file: end of file|could not find block ID)/,
   // The stack file's own RPO limit against the aged bucket: the real age, not a lowered limit.
   "stale-backup":
-    /the newest backup spec-1\/\d{4}-\d\d-\d\dT02-00-00Z\.dump is 72\.\d h old \(taken [^)]+\), older than backup\.maxAgeHours = 26 h: BACKUP_DAILY has stopped/,
+    /the newest backup spec-1\/\d{4}-\d\d-\d\dT02-00-00Z\.dump is 72\.\d h old \(taken [^)]+\), older than the RPO limit backup\.maxAgeMs = 26 h: BACKUP_DAILY has stopped/,
   "no-qr": /session sales-1: no-qr after 3 attempt\(s\)[^]*FAIL support-1: no-qr \(attempt 3\/3: no QR within [^]*escalated: webhook sent/,
   "message-lost": /test message: sent as msg-1, never reached the console/,
 };

@@ -124,7 +124,7 @@ test("a backup older than backup.maxAgeHours (BACKUP_DAILY stopped 3 days ago): 
   await ageBackups(world.s3, BUCKET, "fail/old/", 72);
   const message = await createRestore((await captureRestoreStack(world, "fail/old/")).restore);
   await expectFailureHandled(message, "the newest backup fail/old/2026-11-25T02-00-00Z.dump is 72.0 h old (taken ");
-  expect(message).toContain("older than backup.maxAgeHours = 26 h: BACKUP_DAILY has stopped or fails");
+  expect(message).toContain("older than the RPO limit backup.maxAgeMs = 26 h: BACKUP_DAILY has stopped or fails");
   expect(lastReport().json.backup.ageHours).toBeCloseTo(72, 1);
 });
 
@@ -168,7 +168,7 @@ test("S3 down during the restore", async () => {
     const client = s3.client();
     await putObject(client, BUCKET, "spec-1/2026-11-27T02-00-00Z.dump", { file: world.dumps.custom });
     client.destroy();
-    const config = { backup: { endpoint: s3.endpoint, timeoutSeconds: 2 } };
+    const config = { backup: { endpoint: s3.endpoint, timeoutMs: 2000 } };
     const captured = await captureRestoreStack(world, "spec-1/", config);
     await s3.stop();
     await expectFailureHandled(

@@ -20,7 +20,8 @@ import { checkArchiveReadable, detectDump, maxArchiveVersion, toolMajorVersion }
 import { renderReportMarkdown, RestoreReport } from "../restore/report";
 import { restorePhase, throttled } from "../restore/restoreTest";
 import { describeS3Error } from "../restore/s3";
-import { checkFreshness, HOUR_MS, ListedObject, parseChecksumSidecar, selectLatestBackup } from "../restore/selection";
+import { HOUR_MS } from "../lib/time";
+import { checkFreshness, ListedObject, parseChecksumSidecar, selectLatestBackup } from "../restore/selection";
 import { DEFAULT_SMOKE_QUERIES } from "../config/restore";
 import { renderRows, unmetExpectation } from "../restore/smoke";
 import { CONTAINER_STAGING_DIR, toolsFor } from "../restore/restoreTools";
@@ -58,7 +59,7 @@ describe("which backup", () => {
   test("freshness: older than maxAgeHours fails and says how old", () => {
     expect(() => checkFreshness({ key: "k", lastModified: T }, T + 25 * HOUR_MS, 26)).not.toThrow();
     expect(() => checkFreshness({ key: "k", lastModified: T }, T + 50.25 * HOUR_MS, 26)).toThrow(
-      "the newest backup k is 50.3 h old (taken 2026-11-27T02:00:00.000Z), older than backup.maxAgeHours = 26 h: BACKUP_DAILY has stopped or fails; fix the backup job before trusting this restore",
+      "the newest backup k is 50.3 h old (taken 2026-11-27T02:00:00.000Z), older than the RPO limit backup.maxAgeMs = 26 h: BACKUP_DAILY has stopped or fails; fix the backup job before trusting this restore",
     );
   });
 });
@@ -264,8 +265,8 @@ describe("config", () => {
       region: "us-east-1",
       bucket: "backups",
       prefix: "spec-1/",
-      maxAgeHours: 26,
-      timeoutSeconds: 30,
+      maxAgeMs: 26 * 3600_000,
+      timeoutMs: 30_000,
     });
     expect(config.disposablePostgres).toMatchObject({ engine: "docker", port: 55432, image: "postgres:16" });
     expect(config.restore).toEqual(RESTORE_DEFAULTS.restore);
@@ -274,11 +275,32 @@ describe("config", () => {
     expect(parseRestoreConfig({ backup: { prefix: "spec-1" } }).backup.prefix).toBe("spec-1/");
   });
 
+  test("durations are in ms; the older keys in hours, minutes and seconds are still read, never both", () => {
+    const legacy = parseRestoreConfig({
+      backup: { maxAgeHours: 26, timeoutSeconds: 10 },
+      disposablePostgres: { startTimeoutSeconds: 30 },
+      restore: { timeoutMinutes: 5, statementTimeoutSeconds: 10 },
+    });
+    const ms = parseRestoreConfig({
+      backup: { maxAgeMs: 93_600_000, timeoutMs: 10_000 },
+      disposablePostgres: { startTimeoutMs: 30_000 },
+      restore: { timeoutMs: 300_000, statementTimeoutMs: 10_000 },
+    });
+    expect(legacy).toEqual(ms);
+    expect(ms.backup.maxAgeMs).toBe(26 * HOUR_MS);
+    expect(() => parseRestoreConfig({ restore: { timeoutMinutes: 5, timeoutMs: 300_000 } })).toThrow(
+      "restore.timeoutMinutes: is set together with timeoutMs; keep only timeoutMs (milliseconds)",
+    );
+    expect(() => parseRestoreConfig({ restore: { timeoutMinutes: 60 * 24 * 30 } })).toThrow(
+      "restore.timeoutMs: 2592000000 ms is above the cap of 2147483647 ms; set at most 2147483647 (default 7200000)",
+    );
+  });
+
   test("Pulumi.restore.yaml is a valid restore stack: the runbook's docker container, reports where the pipeline keeps them", () => {
     const raw = readStackConfig("restore");
     expect(raw.role).toBe("restore");
     const config = parseRestoreConfig(raw);
-    expect(config.backup).toMatchObject({ endpoint: "http://minio:9000", bucket: "backups", prefix: "spec-1/", maxAgeHours: 26 });
+    expect(config.backup).toMatchObject({ endpoint: "http://minio:9000", bucket: "backups", prefix: "spec-1/", maxAgeMs: 26 * 3600_000 });
     expect(config.disposablePostgres).toMatchObject({ engine: "docker", port: 55432, image: "postgres:16" });
     expect(config.restore.reportsDir).toBe("reports");
   });
@@ -295,7 +317,7 @@ describe("config", () => {
     [{ backup: { endpoint: "minio:9000" } }, 'backup.endpoint: "minio:9000" is not an http(s) URL; set e.g. http://minio:9000'],
     [
       { backup: { bucket: "b", maxAge: 3 } },
-      "backup.maxAge: is not a known key; use one of endpoint, region, bucket, prefix, maxAgeHours, timeoutSeconds",
+      "backup.maxAge: is not a known key; use one of endpoint, region, bucket, prefix, maxAgeMs, timeoutMs, maxAgeHours, timeoutSeconds",
     ],
     [
       { restore: { database: "postgres" } },

@@ -77,7 +77,7 @@ describe("what preview shows", () => {
       { backup: { prefix: "unused/" } },
       "no backup to restore in s3://backups/unused/: 1 object(s) listed, none is a non-empty dump (0 zero-byte, 1 sidecar)",
     ],
-    ["S3 down", { backup: { endpoint: "http://127.0.0.1:9", timeoutSeconds: 2 } }, "S3 endpoint http://127.0.0.1:9 is unreachable"],
+    ["S3 down", { backup: { endpoint: "http://127.0.0.1:9", timeoutMs: 2000 } }, "S3 endpoint http://127.0.0.1:9 is unreachable"],
   ])("the program fails with a clear message on %s", async (_what, overrides, message) => {
     expect(await programError("restore", { config: world.config("spec-1/", overrides), secrets: S3_SECRETS })).toContain(message);
   });

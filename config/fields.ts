@@ -62,3 +62,59 @@ export function optionalSection(key: string, value: unknown, known: readonly str
   rejectUnknownKeys(key, value, known);
   return value;
 }
+
+/** Node's timers fire at once for a delay above 2^31−1 ms (about 24.8 days): no wait in this project may be longer. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** A duration in milliseconds, an integer from `min` to `max` (default: the longest a timer can wait). */
+export function optionalMs(key: string, value: unknown, fallback: number, opts: { min?: number; max?: number } = {}): number {
+  const ms = optionalNumber(key, value, fallback, { min: opts.min ?? 1, integer: true });
+  const max = opts.max ?? MAX_TIMER_MS;
+  if (ms > max) throw new ConfigError(key, `${ms} ms is above the cap of ${max} ms`, `set at most ${max} (default ${fallback})`);
+  return ms;
+}
+
+/**
+ * A duration under `<name>Ms`, the unit of every duration in this project; the key it replaced in a
+ * larger unit (e.g. `timeoutSeconds`) is still read and converted, so existing stack files keep working.
+ */
+export function optionalDuration(
+  section: string,
+  raw: Record<string, unknown>,
+  names: { readonly ms: string; readonly legacy: string; readonly legacyUnitMs: number },
+  fallbackMs: number,
+  opts: { min?: number; max?: number } = {},
+): number {
+  const msKey = `${section}.${names.ms}`;
+  if (raw[names.legacy] === undefined) return optionalMs(msKey, raw[names.ms], fallbackMs, opts);
+  if (raw[names.ms] !== undefined) {
+    throw new ConfigError(`${section}.${names.legacy}`, `is set together with ${names.ms}`, `keep only ${names.ms} (milliseconds)`);
+  }
+  const legacy = optionalNumber(`${section}.${names.legacy}`, raw[names.legacy], fallbackMs / names.legacyUnitMs, { min: 0 });
+  return optionalMs(msKey, Math.round(legacy * names.legacyUnitMs), fallbackMs, opts);
+}
+
+export type UrlScheme = "http" | "ws";
+
+/**
+ * A URL setting. A base URL, to which paths are appended (`${gatewayUrl}/sessions`), is kept without
+ * trailing slashes, so a path never starts with `//`; a full URL is fetched exactly as written.
+ */
+export function optionalUrl(key: string, value: unknown, fallback: string | undefined, scheme: UrlScheme, kind: "base" | "full"): string {
+  const label = scheme === "http" ? "an http(s) URL" : "a ws(s) URL";
+  const fix = fallback === undefined ? `set ${label}` : `set e.g. ${fallback}`;
+  if (value === undefined) {
+    if (fallback === undefined) throw new ConfigError(key, "is not set", fix);
+    return fallback;
+  }
+  if (typeof value !== "string" || value.trim() === "") throw new ConfigError(key, `${JSON.stringify(value)} is not ${label}`, fix);
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(key, `"${value}" is not a URL`, fix);
+  }
+  const schemes = scheme === "http" ? ["http:", "https:"] : ["ws:", "wss:"];
+  if (!schemes.includes(parsed.protocol) || parsed.hostname === "") throw new ConfigError(key, `"${value}" is not ${label}`, fix);
+  return kind === "base" ? value.replace(/\/+$/, "") : value;
+}

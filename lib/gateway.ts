@@ -5,7 +5,7 @@
  */
 import type { WebSocket as WsClient } from "ws";
 import { GatewayEvent, toGatewayEvent } from "./gatewayEvents";
-import { describeFetchError, excerpt, httpRequest, HttpResult } from "./http";
+import { describeFetchError, HttpCallError, HttpResult, requestOk } from "./http";
 
 export interface GatewayCallOptions {
   /** The gateway's bearer token, when it requires one. */
@@ -17,33 +17,13 @@ export function authHeaders(token?: string): Record<string, string> {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
-/** A call whose answer is not 2xx, or that got no answer: the message says which, for reports. */
-export class GatewayCallError extends Error {
-  constructor(
-    readonly what: string,
-    readonly status: number | undefined,
-    detail: string,
-  ) {
-    super(`${what}: ${detail}`);
-    // Set again: serialized into a provider, `super` becomes `Error.call(this, …)`, which sets no message.
-    this.message = `${what}: ${detail}`;
-    this.name = "GatewayCallError";
-  }
-}
-
-export async function gatewayCall(
+/** A gateway route that must answer 2xx, with the bearer token when there is one. */
+export function gatewayCall(
   what: string,
   url: string,
   opts: GatewayCallOptions & { method?: string; json?: unknown },
 ): Promise<HttpResult> {
-  let res: HttpResult;
-  try {
-    res = await httpRequest(url, { timeoutMs: opts.timeoutMs, method: opts.method, json: opts.json, headers: authHeaders(opts.token) });
-  } catch (err) {
-    throw new GatewayCallError(what, undefined, describeFetchError(err, opts.timeoutMs));
-  }
-  if (res.status < 200 || res.status >= 300) throw new GatewayCallError(what, res.status, `HTTP ${res.status}: ${excerpt(res.body)}`);
-  return res;
+  return requestOk(what, url, { timeoutMs: opts.timeoutMs, method: opts.method, json: opts.json, headers: authHeaders(opts.token) });
 }
 
 /** `POST /sessions/:id/connect`: asks the gateway to (re)connect the session; its QR arrives on the WebSocket. */
@@ -108,11 +88,11 @@ export function openEventStream(wsUrl: string, opts: GatewayCallOptions): Promis
   return new Promise((resolve, reject) => {
     socket.once("open", () => resolve(eventStream(socket)));
     socket.once("error", (err: Error) =>
-      reject(new GatewayCallError(`WebSocket ${wsUrl}`, undefined, describeFetchError(err, opts.timeoutMs))),
+      reject(new HttpCallError(`WebSocket ${wsUrl}`, undefined, describeFetchError(err, opts.timeoutMs))),
     );
     socket.once("unexpected-response", (_req, res) => {
       socket.terminate();
-      reject(new GatewayCallError(`WebSocket ${wsUrl}`, res.statusCode, `HTTP ${res.statusCode} on upgrade`));
+      reject(new HttpCallError(`WebSocket ${wsUrl}`, res.statusCode, `HTTP ${res.statusCode} on upgrade`));
     });
   });
 }

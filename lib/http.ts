@@ -33,3 +33,35 @@ export function describeFetchError(err: unknown, timeoutMs: number): string {
   if (e?.cause?.code) return `${e.cause.code}${e.cause.message ? ` (${e.cause.message})` : ""}`;
   return e?.message ?? String(err);
 }
+
+/** A request that did not answer 2xx, or got no answer: says what was asked and what came back. */
+export class HttpCallError extends Error {
+  constructor(
+    readonly what: string,
+    readonly status: number | undefined,
+    /** The status and a body excerpt, or why no answer came (timeout, refused). */
+    readonly detail: string,
+  ) {
+    super(`${what}: ${detail}`);
+    // Set again: serialized into a provider, `super` becomes `Error.call(this, …)`, which sets no message.
+    this.message = `${what}: ${detail}`;
+    this.name = "HttpCallError";
+  }
+}
+
+/** `httpRequest` that must answer 2xx, or throws an HttpCallError naming `what`. */
+export async function requestOk(
+  what: string,
+  url: string,
+  opts: { timeoutMs: number; method?: string; json?: unknown; headers?: Record<string, string>; excerptChars?: number },
+): Promise<HttpResult> {
+  let res: HttpResult;
+  try {
+    res = await httpRequest(url, opts);
+  } catch (err) {
+    throw new HttpCallError(what, undefined, describeFetchError(err, opts.timeoutMs));
+  }
+  if (res.status < 200 || res.status >= 300)
+    throw new HttpCallError(what, res.status, `HTTP ${res.status}: ${excerpt(res.body, opts.excerptChars)}`);
+  return res;
+}

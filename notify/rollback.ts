@@ -5,7 +5,7 @@
  * issues API: POST {title, body, labels}; tagging an open incident: POST …/<n>/labels and …/<n>/comments).
  */
 import type { NotifyConfig, RollbackConfig, TrackerConfig } from "../config/notify";
-import { describeFetchError, excerpt, httpRequest } from "../lib/http";
+import { excerpt, requestOk } from "../lib/http";
 import type { Log } from "../lib/log";
 import { entryTimestamp, markdownCode, markdownTable, writeOpsLogEntry } from "../lib/opsLog";
 import type { Notice } from "./message";
@@ -147,8 +147,7 @@ export async function fileIncident(
 ): Promise<{ incident?: { url: string; id: string }; error?: string }> {
   const headers: Record<string, string> = { accept: "application/vnd.github+json", ...(token ? { authorization: `Bearer ${token}` } : {}) };
   const post = async (url: string, json: unknown) => {
-    const res = await httpRequest(url, { method: "POST", json, headers, timeoutMs });
-    if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status} from the tracker: ${excerpt(res.body, 160)}`);
+    const res = await requestOk("the tracker", url, { method: "POST", json, headers, timeoutMs, excerptChars: 160 });
     return res.body ? JSON.parse(res.body) : {};
   };
   const body = incidentBody(event);
@@ -167,8 +166,8 @@ export async function fileIncident(
     const id = String(created.number ?? created.id ?? "");
     return { incident: { id, url: String(created.html_url ?? created.url ?? `${tracker.url}/${id}`) } };
   } catch (err) {
-    const message = (err as Error).message;
-    return { error: message.startsWith("HTTP ") ? message : describeFetchError(err, timeoutMs) };
+    // An answer that is not JSON is the tracker's fault too: its own words, not a stack trace.
+    return { error: (err as Error).name === "HttpCallError" ? (err as Error).message : `the tracker: ${(err as Error).message}` };
   }
 }
 

@@ -2,7 +2,7 @@
  * The two transports. Each is bounded by `timeoutMs` and returns a one-line outcome instead of throwing,
  * so one broken transport never hides the other; the outcome never contains the webhook URL.
  */
-import { describeFetchError, excerpt, httpRequest } from "../lib/http";
+import { HttpCallError, requestOk } from "../lib/http";
 import type { SmtpSettings } from "../config/notify";
 
 export interface Delivery {
@@ -13,11 +13,10 @@ export interface Delivery {
 
 export async function postWebhook(url: string, body: unknown, timeoutMs: number): Promise<Delivery> {
   try {
-    const res = await httpRequest(url, { method: "POST", json: body, timeoutMs });
-    const ok = res.status >= 200 && res.status < 300;
-    return { transport: "webhook", ok, detail: ok ? `HTTP ${res.status}` : `HTTP ${res.status}: ${excerpt(res.body, 120)}` };
+    const res = await requestOk("webhook", url, { method: "POST", json: body, timeoutMs, excerptChars: 120 });
+    return { transport: "webhook", ok: true, detail: `HTTP ${res.status}` };
   } catch (err) {
-    return { transport: "webhook", ok: false, detail: describeFetchError(err, timeoutMs) };
+    return { transport: "webhook", ok: false, detail: (err as HttpCallError).detail };
   }
 }
 

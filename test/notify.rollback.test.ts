@@ -136,7 +136,7 @@ test("a tracker that is down does not fail the rollback: the notice says the inc
   const { id, outs } = await host.create(NOTICE, variant(before, down));
   const after = await host.update(NOTICE, id, outs, variant(rolledBack, down));
   expect((after.lastChange as Props).incident).toBe("");
-  expect(String(hook.items[0].json.text)).toContain("Incident: not filed (ECONNREFUSED");
+  expect(String(hook.items[0].json.text)).toContain("Incident: not filed (the tracker: ECONNREFUSED");
 });
 
 test("tags and changes are read from references, digests included", () => {

@@ -19,6 +19,7 @@ import { S3RVER_CREDENTIALS, startS3 } from "../sim/services/s3";
 import { DISPOSABLE_SERVER_SETTINGS, pgRestoreCommand, psqlCommand } from "../restore/commands";
 import { runCommand } from "../lib/exec";
 import { silentLog } from "../lib/log";
+import { runnerBinDir } from "../lib/postgres";
 import { HOUR_MS } from "../lib/time";
 import { startLocalCluster, stopLocalCluster } from "../restore/localEngine";
 import { BackupPreview, findLatestBackup, formatBytes } from "../restore/lookup";
@@ -27,7 +28,7 @@ import { downloadTo, S3Location } from "../restore/s3";
 import { DEFAULT_SMOKE_QUERIES } from "../config/restore";
 import { dumpDatabase, seedDatabase, uploadNewestBackup } from "../sim/fixtures/backups";
 
-const BIN_DIR = "/usr/lib/postgresql/15/bin";
+const BIN_DIR = runnerBinDir();
 const DATABASE = "restore_test";
 const JOBS = os.cpus().length;
 

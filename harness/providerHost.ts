@@ -7,6 +7,7 @@
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import * as readline from "readline";
+import type { CommandLine } from "../lib/exec";
 import { DYNAMIC_TYPE, SECRET_SIG, SECRET_VALUE } from "./program";
 
 const grpc = require("@grpc/grpc-js");
@@ -69,12 +70,17 @@ export interface StartOptions {
   readonly stack?: string;
 }
 
+/**
+ * Pulumi's dynamic provider host as `pulumi up` starts it: any engine address works (none is called),
+ * and it must run from the project root, where providers `require("@pulumi/pulumi")`.
+ */
+export function providerHostCommand(stack: string): CommandLine {
+  return { command: process.execPath, args: [HOST_SCRIPT, "127.0.0.1:1"], env: { PULUMI_PROJECT: "spec1", PULUMI_STACK: stack } };
+}
+
 export async function startProviderHost(opts: StartOptions = {}): Promise<ProviderHost> {
-  const child = spawn(process.execPath, [HOST_SCRIPT, "127.0.0.1:1"], {
-    cwd: PROJECT_ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PULUMI_PROJECT: "spec1", PULUMI_STACK: opts.stack ?? "test" },
-  });
+  const cmd = providerHostCommand(opts.stack ?? "test");
+  const child = spawn(cmd.command, cmd.args, { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...cmd.env } });
   const lines: string[] = [];
   const port = await readPort(child, lines, opts);
   const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());

@@ -39,6 +39,35 @@ export function settingsArgs(settings: Readonly<Record<string, string>>): string
   });
 }
 
+// --- local engine: a throwaway cluster from the runner's binaries ---------------------------------------
+
+/** A cluster whose every login needs the password (scram), the superuser's taken from a private file. */
+export function initdbCommand(binDir: string, dataDir: string, passwordFile: string): CommandLine {
+  return {
+    command: `${binDir}/initdb`,
+    args: ["-D", dataDir, "-U", "postgres", "-A", "scram-sha-256", `--pwfile=${passwordFile}`, "-E", "UTF8", "--no-sync"],
+  };
+}
+
+/** Starts the server and waits (`-w`) up to `timeoutSeconds` for it to accept connections. */
+export function pgCtlStartCommand(
+  binDir: string,
+  dataDir: string,
+  logFile: string,
+  timeoutSeconds: number,
+  settings: Readonly<Record<string, string>>,
+): CommandLine {
+  return {
+    command: `${binDir}/pg_ctl`,
+    args: ["-D", dataDir, "-l", logFile, "-w", "-t", String(timeoutSeconds), "-o", settingsArgs(settings).join(" "), "start"],
+  };
+}
+
+/** Fast shutdown: sessions are cut, nothing of a throwaway server is worth waiting for. */
+export function pgCtlStopCommand(binDir: string, dataDir: string, timeoutSeconds: number): CommandLine {
+  return { command: `${binDir}/pg_ctl`, args: ["-D", dataDir, "-m", "fast", "-w", "-t", String(timeoutSeconds), "stop"] };
+}
+
 /** Formats pg_restore can restore with several jobs (it needs to seek in the archive). `--verbose` is the progress. */
 function parallelJobs(type: DumpType, jobs: number): number {
   return type === "custom" || type === "directory" ? Math.max(1, jobs) : 1;
@@ -116,6 +145,14 @@ export function dockerRunCommand(spec: DockerServerSpec, password: string): Comm
 
 export function dockerExecCommand(container: string, inner: CommandLine, opts: { stdin?: boolean } = {}): CommandLine {
   return { command: "docker", args: ["exec", ...(opts.stdin ? ["--interactive"] : []), container, inner.command, ...inner.args] };
+}
+
+export function makeDirCommand(dir: string): CommandLine {
+  return { command: "mkdir", args: ["-p", dir] };
+}
+
+export function removeTreeCommand(dir: string): CommandLine {
+  return { command: "rm", args: ["-rf", dir] };
 }
 
 export function dockerCopyInCommand(source: string, container: string, dest: string): CommandLine {

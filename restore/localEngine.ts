@@ -8,8 +8,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { freePort } from "../lib/net";
-import { settingsArgs } from "./commands";
-import { runCommand } from "../lib/exec";
+import { CommandLine, runCommand } from "../lib/exec";
+import { initdbCommand, pgCtlStartCommand, pgCtlStopCommand } from "./commands";
 import { waitForServer } from "./target";
 
 export interface LocalClusterSpec {
@@ -62,9 +62,11 @@ function serverUser(): RunAs {
 
 /** Beyond pg_ctl's own `-t` wait, so that pg_ctl, not our kill, reports a server that does not start or stop. */
 const PG_CTL_GRACE_MS = 5000;
+/** A fast shutdown of a throwaway server takes seconds; pg_ctl reports one that does not stop by then. */
+const PG_CTL_STOP_SECONDS = 30;
 
-async function run(bin: string, args: readonly string[], as: RunAs, what: string, timeoutMs: number): Promise<void> {
-  await runCommand({ command: bin, args }, { what, timeoutMs, ...as });
+async function run(cmd: CommandLine, as: RunAs, what: string, timeoutMs: number): Promise<void> {
+  await runCommand(cmd, { what, timeoutMs, ...as });
 }
 
 function makePrivateDir(as: RunAs): string {
@@ -89,13 +91,7 @@ export async function startLocalCluster(spec: LocalClusterSpec): Promise<LocalCl
   try {
     const pwfile = path.join(baseDir, "pwfile");
     writePrivateFile(pwfile, `${spec.password}\n`, as);
-    await run(
-      path.join(spec.binDir, "initdb"),
-      ["-D", dataDir, "-U", "postgres", "-A", "scram-sha-256", `--pwfile=${pwfile}`, "-E", "UTF8", "--no-sync"],
-      as,
-      "initdb",
-      spec.startTimeoutMs,
-    );
+    await run(initdbCommand(spec.binDir, dataDir, pwfile), as, "initdb", spec.startTimeoutMs);
     fs.rmSync(pwfile);
     const settings = {
       listen_addresses: "127.0.0.1",
@@ -104,13 +100,12 @@ export async function startLocalCluster(spec: LocalClusterSpec): Promise<LocalCl
       "spec1.instance_id": spec.instanceId,
       ...spec.settings,
     };
-    const timeoutS = String(Math.max(1, Math.ceil(spec.startTimeoutMs / 1000)));
+    const timeoutS = Math.max(1, Math.ceil(spec.startTimeoutMs / 1000));
     await run(
-      path.join(spec.binDir, "pg_ctl"),
-      ["-D", dataDir, "-l", logFile, "-w", "-t", timeoutS, "-o", settingsArgs(settings).join(" "), "start"],
+      pgCtlStartCommand(spec.binDir, dataDir, logFile, timeoutS, settings),
       as,
       `pg_ctl start on 127.0.0.1:${port}`,
-      Number(timeoutS) * 1000 + PG_CTL_GRACE_MS,
+      timeoutS * 1000 + PG_CTL_GRACE_MS,
     );
     await waitForServer({ ...cluster, password: spec.password, instanceId: spec.instanceId }, spec.startTimeoutMs);
     return cluster;
@@ -124,11 +119,10 @@ export async function startLocalCluster(spec: LocalClusterSpec): Promise<LocalCl
 export async function stopLocalCluster(cluster: Pick<LocalCluster, "baseDir" | "dataDir">, binDir: string): Promise<void> {
   if (fs.existsSync(path.join(cluster.dataDir, "postmaster.pid"))) {
     await run(
-      path.join(binDir, "pg_ctl"),
-      ["-D", cluster.dataDir, "-m", "fast", "-w", "-t", "30", "stop"],
+      pgCtlStopCommand(binDir, cluster.dataDir, PG_CTL_STOP_SECONDS),
       serverUser(),
       "pg_ctl stop",
-      30000 + PG_CTL_GRACE_MS,
+      PG_CTL_STOP_SECONDS * 1000 + PG_CTL_GRACE_MS,
     );
   }
   fs.rmSync(cluster.baseDir, { recursive: true, force: true });

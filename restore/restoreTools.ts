@@ -9,8 +9,10 @@ import {
   containerTarget,
   dockerCopyInCommand,
   dockerExecCommand,
+  makeDirCommand,
   pgRestoreCommand,
   psqlCommand,
+  removeTreeCommand,
   ToolTarget,
   versionCommand,
 } from "./commands";
@@ -65,7 +67,7 @@ function dockerTools(t: TargetServer, database: string, timeoutMs: number): Rest
   return {
     pgRestoreVersion: () => exec(versionCommand("pg_restore"), "pg_restore --version"),
     stage: async (localPath) => {
-      await exec({ command: "mkdir", args: ["-p", CONTAINER_STAGING_DIR] }, "mkdir in the container");
+      await exec(makeDirCommand(CONTAINER_STAGING_DIR), "mkdir in the container");
       const dest = `${CONTAINER_STAGING_DIR}/${path.basename(localPath)}`;
       await runCommand(dockerCopyInCommand(localPath, container, dest), { what: "docker cp", timeoutMs });
       return dest;
@@ -80,7 +82,6 @@ function dockerTools(t: TargetServer, database: string, timeoutMs: number): Rest
       typeof source === "string"
         ? exec(psqlCommand("psql", inside, source), "psql").then(() => undefined)
         : exec(psqlCommand("psql", inside), "psql", source).then(() => undefined),
-    cleanup: () =>
-      exec({ command: "rm", args: ["-rf", CONTAINER_STAGING_DIR] }, "removing the dump from the container").then(() => undefined),
+    cleanup: () => exec(removeTreeCommand(CONTAINER_STAGING_DIR), "removing the dump from the container").then(() => undefined),
   };
 }

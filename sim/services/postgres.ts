@@ -5,9 +5,10 @@
 import { randomBytes } from "crypto";
 import { LocalCluster, startLocalCluster, stopLocalCluster } from "../../restore/localEngine";
 import { DISPOSABLE_SERVER_SETTINGS } from "../../restore/commands";
+import { runnerBinDir } from "../../lib/postgres";
 
-/** Debian's PostgreSQL 15, installed by scripts/setup. */
-export const POSTGRES_BIN_DIR = "/usr/lib/postgresql/15/bin";
+/** The runner's newest PostgreSQL, installed by scripts/setup. */
+export const POSTGRES_BIN_DIR = runnerBinDir();
 
 export interface LocalPostgres extends LocalCluster {
   readonly password: string;

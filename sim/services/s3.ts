@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { S3Client } from "@aws-sdk/client-s3";
+import type { CommandLine } from "../../lib/exec";
 import { freePort, waitForPort } from "../../lib/net";
 
 /** s3rver's only account. */
@@ -28,13 +29,19 @@ export interface LocalS3 {
 
 const S3RVER_BIN = path.resolve(__dirname, "../../node_modules/s3rver/bin/s3rver.js");
 
+/** s3rver on loopback, its store in `dir`, with the legacy OpenSSL provider its DES continuation tokens need. */
+export function s3rverCommand(dir: string, port: number, buckets: readonly string[]): CommandLine {
+  const args = [S3RVER_BIN, "--directory", dir, "--address", "127.0.0.1", "--port", String(port), "--silent"];
+  for (const bucket of buckets) args.push("--configure-bucket", bucket);
+  const nodeOptions = [process.env.NODE_OPTIONS, "--openssl-legacy-provider"].filter(Boolean).join(" ");
+  return { command: process.execPath, args, env: { NODE_OPTIONS: nodeOptions } };
+}
+
 export async function startS3(opts: { buckets?: readonly string[] } = {}): Promise<LocalS3> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spec1-s3-"));
-  const args = [S3RVER_BIN, "--directory", dir, "--address", "127.0.0.1", "--port", String(port), "--silent"];
-  for (const bucket of opts.buckets ?? []) args.push("--configure-bucket", bucket);
-  const nodeOptions = [process.env.NODE_OPTIONS, "--openssl-legacy-provider"].filter(Boolean).join(" ");
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NODE_OPTIONS: nodeOptions } });
+  const cmd = s3rverCommand(dir, port, opts.buckets ?? []);
+  const child = spawn(cmd.command, cmd.args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ...cmd.env } });
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-2000)));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

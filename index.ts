@@ -10,12 +10,12 @@ import { PostDeployChecks } from "./components/postDeployChecks";
 import { findSessionsToDrill, QrDrill } from "./components/qrDrill";
 import { findBackupToRestore, RestoreTest } from "./components/restoreTest";
 import { RollbackNotice } from "./providers/rollback/rollbackNotice";
-import { DrillStackConfig, loadConfig, RestoreStackConfig, StackConfig } from "./config";
+import { DrillStackConfig, loadConfig, RestoreStackConfig, AppStackConfig } from "./config";
 
 // Read and validate all config before any resource is registered.
 const config = loadConfig();
 
-function appStack(cfg: Extract<StackConfig, { role: "app" }>) {
+function appStack(cfg: AppStackConfig) {
   const app = new AppServices("spec1", { config: cfg.app, secrets: cfg.secrets });
   // Runbook "Validation": health, web console, send rate, queues draining (+ the QR path), after the containers change.
   const checks = new PostDeployChecks("spec1-checks", {

@@ -38,7 +38,7 @@ export interface RollbackSettings {
   readonly trackerToken: pulumi.Output<string>;
 }
 
-export type StackConfig = {
+export type AppStackConfig = {
   role: "app";
   app: AppConfig;
   checks: ChecksConfig;
@@ -96,7 +96,7 @@ function readNotify(cfg: pulumi.Config): NotifySettings {
   return { config: parseNotifyConfig(readRaw(cfg, ["notify"]).notify), credentials: pulumi.secret(credentials) };
 }
 
-export function loadConfig(): StackConfig | RestoreStackConfig | DrillStackConfig {
+export function loadConfig(): AppStackConfig | RestoreStackConfig | DrillStackConfig {
   const cfg = new pulumi.Config("spec1");
   const role = oneOf("role", cfg.get("role"), ROLES, "app");
   switch (role) {

@@ -1,8 +1,11 @@
 /**
- * The steps `pulumi up`/`destroy` take for a dynamic resource, played against Pulumi's own dynamic
- * provider host: Check, then Diff against the previous outputs, then Create, Update or replace
- * (create-before-delete). The program decides when each resource is registered (rehearsal/program.ts).
+ * The one emulation of the engine in this project: the steps `pulumi up`/`destroy` take for a dynamic
+ * resource, played against Pulumi's own dynamic provider host (Check, then Diff against the previous
+ * outputs, then Create, Update or replace, create-before-delete), and how an up sequences them (no new
+ * step after a failure). The program decides when each resource is registered: in this process
+ * (upInProcess, the tests) or in a child process (rehearsal/program.ts).
  */
+import { ProgramRun, runProgram, RunOptions } from "./program";
 import type { ProviderHost, Props } from "./providerHost";
 
 export interface Deployed {
@@ -83,4 +86,96 @@ export async function destroy(host: ProviderHost, state: ReadonlyMap<string, Dep
     onDelete?.(deployed.name);
     await host.delete(deployed.name, deployed.id, deployed.outs);
   }
+}
+
+/** How the engine answers one registration: apply it (up) or only plan it (preview). */
+export type Responder = (registration: Registration, previous: Deployed | undefined) => ReturnType<typeof applyStep>;
+
+/**
+ * One `pulumi up` (or preview) as the engine sequences it: each registration answered as it comes, none
+ * after a step failed (the engine stops there; steps already running finish), and the resources a
+ * replace superseded deleted once the up succeeded.
+ */
+export class EngineSession {
+  readonly steps: StepResult[] = [];
+  /** The stack's state after the up: what a later up diffs against and destroy deletes. */
+  readonly state: Map<string, Deployed>;
+  private readonly replaced: Deployed[] = [];
+  private failedStep = false;
+  private inFlight = 0;
+
+  constructor(
+    private readonly previous: ReadonlyMap<string, Deployed>,
+    private readonly respond: Responder,
+    private readonly events: UpEvents = {},
+  ) {
+    this.state = new Map(previous);
+  }
+
+  get failed(): boolean {
+    return this.failedStep;
+  }
+
+  /** No step is running. */
+  get idle(): boolean {
+    return this.inFlight === 0;
+  }
+
+  /** The engine's answer to the program registering `r`: its outputs, or why it has none. */
+  async register(r: Registration): Promise<{ id: string; outs: Props } | { error: string }> {
+    if (this.failedStep) {
+      const result: StepResult = { name: r.name, status: "not run", reason: "an earlier step failed" };
+      this.steps.push(result);
+      this.events.onDone?.(result);
+      return { error: `${r.name}: not run` };
+    }
+    this.inFlight++;
+    const outcome = await this.respond(r, this.previous.get(r.name));
+    this.inFlight--;
+    this.steps.push(outcome.result);
+    if (outcome.deployed) {
+      this.state.set(r.name, outcome.deployed);
+      if (outcome.replaced) this.replaced.push(outcome.replaced);
+      return { id: outcome.deployed.id, outs: outcome.deployed.outs };
+    }
+    this.failedStep = true;
+    return { error: outcome.result.status === "failed" ? outcome.result.error : "not run" };
+  }
+
+  /** Create-before-delete: what a replace superseded goes last, and only when the up succeeded. */
+  async deleteReplaced(host: ProviderHost): Promise<void> {
+    if (this.failedStep) return;
+    for (const old of this.replaced) await host.delete(old.name, old.id, old.outs);
+  }
+}
+
+export interface InProcessUp {
+  readonly program: ProgramRun;
+  readonly steps: StepResult[];
+  readonly state: Map<string, Deployed>;
+}
+
+/**
+ * `pulumi up` of a program run in this process under mocks: each dynamic resource goes through the
+ * provider host when the program registers it, so real outputs flow into the next resource's inputs. A
+ * resource the engine did not create answers with its mocked state, so the program can still finish.
+ */
+export async function upInProcess(
+  pulumi: typeof import("@pulumi/pulumi"),
+  load: () => Promise<Props>,
+  opts: Omit<RunOptions, "dynamic">,
+  host: ProviderHost,
+  previous: ReadonlyMap<string, Deployed> = new Map(),
+  events: UpEvents = {},
+): Promise<InProcessUp> {
+  const session = new EngineSession(previous, (r, prev) => applyStep(host, r, prev, events), events);
+  const program = await runProgram(pulumi, load, {
+    ...opts,
+    dynamic: async (args, mocked) => {
+      const answer = await session.register({ name: args.name, inputs: args.inputs });
+      return "error" in answer ? mocked : { id: answer.id, state: answer.outs };
+    },
+  });
+  await session.deleteReplaced(host);
+  return { program, steps: session.steps, state: session.state };
 }

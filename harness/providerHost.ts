@@ -8,7 +8,9 @@ import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import * as readline from "readline";
 import type { CommandLine } from "../lib/exec";
-import { DYNAMIC_TYPE, SECRET_SIG, SECRET_VALUE } from "./program";
+import { DYNAMIC_TYPE, Props, SECRET_SIG, SECRET_VALUE } from "./program";
+
+export type { Props } from "./program";
 
 const grpc = require("@grpc/grpc-js");
 const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
@@ -18,7 +20,6 @@ const structproto = require("google-protobuf/google/protobuf/struct_pb");
 const PROJECT_ROOT = path.resolve(__dirname, "..");
 const HOST_SCRIPT = path.join(PROJECT_ROOT, "node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js");
 
-export type Props = Record<string, unknown>;
 export type DiffChanges = "none" | "some" | "unknown";
 
 export interface DiffResult {

@@ -8,7 +8,7 @@ import { ChildProcess, fork } from "child_process";
 import * as path from "path";
 import * as readline from "readline";
 import type { ProviderHost, Props } from "../harness/providerHost";
-import { applyStep, Deployed, planStep, Registration, StepKind, StepResult, UpEvents } from "../harness/engine";
+import { applyStep, Deployed, EngineSession, planStep, Responder, StepKind, StepResult, UpEvents } from "../harness/engine";
 import type { Lifecycle } from "./lifecycle";
 import type { CapturedStack, FromChild, ProgramRequest, ToChild } from "./programChild";
 
@@ -56,9 +56,6 @@ function startProgram(lifecycle: Lifecycle): Promise<ProgramProcess> {
   });
 }
 
-type StepOutcome = Awaited<ReturnType<typeof applyStep>>;
-type Responder = (registration: Registration, previous: Deployed | undefined) => Promise<StepOutcome>;
-
 /**
  * One program process for the whole rehearsal (each stack still runs in a fresh module registry), so
  * tsx and Pulumi load once. After a failed up the program may wait forever on the failed resource's
@@ -72,8 +69,7 @@ export class ProgramRunner {
   /** `pulumi up` of one stack: `previous` is the state of its last up (empty for a new stack). */
   async up(host: ProviderHost, request: ProgramRequest, previous: ReadonlyMap<string, Deployed>, events: UpEvents): Promise<UpResult> {
     const result = await this.run(request, previous, (r, prev) => applyStep(host, r, prev, events), events);
-    // Create-before-delete: the resources a replace superseded go last, as in the engine.
-    if (result.ok) for (const old of result.replaced) await host.delete(old.name, old.id, old.outs);
+    if (result.ok) await result.session.deleteReplaced(host);
     return result;
   }
 
@@ -105,53 +101,35 @@ export class ProgramRunner {
     previous: ReadonlyMap<string, Deployed>,
     respond: Responder,
     events: UpEvents = {},
-  ): Promise<UpResult & { replaced: Deployed[] }> {
+  ): Promise<UpResult & { session: EngineSession }> {
     const child = await this.start();
-    const state = new Map(previous);
-    const steps: StepResult[] = [];
-    const replaced: Deployed[] = [];
-    let failed = false;
-    let inFlight = 0;
+    const session = new EngineSession(previous, respond, events);
     const end = await new Promise<{ programError?: string; resources?: StackResource[]; outputs?: Props }>((resolve) => {
       const finish = (value: { programError?: string; resources?: StackResource[]; outputs?: Props }) => {
         child.proc.off("message", onMessage).off("exit", onExit);
         resolve(value);
       };
       const onRegister = async (m: Extract<FromChild, { kind: "register" }>) => {
-        if (failed) {
-          const result: StepResult = { name: m.name, status: "not run", reason: "an earlier step failed" };
-          steps.push(result);
-          events.onDone?.(result);
-          return child.send({ kind: "registered", seq: m.seq, error: `${m.name}: not run` });
-        }
-        inFlight++;
-        const outcome = await respond(m, previous.get(m.name));
-        inFlight--;
-        steps.push(outcome.result);
-        if (outcome.result.status === "done") {
-          state.set(m.name, outcome.deployed!);
-          if (outcome.replaced) replaced.push(outcome.replaced);
-          child.send({ kind: "registered", seq: m.seq, id: outcome.deployed!.id, outs: outcome.deployed!.outs });
-        } else {
-          failed = true;
-          child.send({ kind: "registered", seq: m.seq, error: outcome.result.status === "failed" ? outcome.result.error : "not run" });
-        }
+        const answer = await session.register(m);
+        child.send(
+          "error" in answer ? { kind: "registered", seq: m.seq, error: answer.error } : { kind: "registered", seq: m.seq, ...answer },
+        );
         // A failed step fails the program's dependent outputs, which it would wait on forever: stop here.
-        if (failed && inFlight === 0) finish({});
+        if (session.failed && session.idle) finish({});
       };
       const onMessage = (m: FromChild) => {
         if (m.kind === "register") void onRegister(m);
         else if (m.kind === "done") finish({ resources: m.stack.resources, outputs: m.stack.outputs });
-        else if (!failed) finish({ programError: m.error });
+        else if (!session.failed) finish({ programError: m.error });
       };
       const onExit = (code: number | null, signal: string | null) =>
-        finish(failed ? {} : { programError: `the program's process ended (${signal ?? code})` });
+        finish(session.failed ? {} : { programError: `the program's process ended (${signal ?? code})` });
       child.proc.on("message", onMessage).once("exit", onExit);
       child.send({ kind: "run", request });
     });
-    const ok = !failed && end.programError === undefined;
+    const ok = !session.failed && end.programError === undefined;
     if (!ok) await this.drop();
-    return { ok, steps, state, replaced, ...end };
+    return { ok, steps: session.steps, state: session.state, session, ...end };
   }
 
   /** Starts the program's process ahead of its first request. */

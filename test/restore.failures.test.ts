@@ -12,35 +12,34 @@ import { S3RVER_CREDENTIALS, startS3 } from "../sim/services/s3";
 import { downloadTo, readHead, readText } from "../restore/s3";
 import { waitForServer } from "../restore/target";
 import { ageBackups, putObject, sha256File, uploadNewestBackup } from "../sim/fixtures/backups";
+import { destroy } from "../harness/engine";
 import {
   BUCKET,
-  CapturedRestore,
   captureRestoreStack,
-  createServer,
   leftovers,
   queryServer,
   RESTORE_RESOURCE,
+  RestoreUp,
   RestoreWorld,
-  Server,
   startRestoreWorld,
+  upRestore,
   withTarget,
 } from "./helpers/restoreStack";
 
 let world: RestoreWorld;
-let server: Server;
-/** The program's inputs for a good backup (`ok/`). */
-let ok: CapturedRestore;
+/** The first up: a good backup (`ok/`) restored into the disposable server every later up keeps. */
+let ok: RestoreUp;
 
 beforeAll(async () => {
   world = await startRestoreWorld(["custom", "plain"]);
   const client = world.s3.client();
   await uploadNewestBackup(client, BUCKET, "ok/2026-11-27T02-00-00Z.dump", world.dumps.custom, "matching");
   client.destroy();
-  ok = await captureRestoreStack(world, "ok/");
-  server = await createServer(world, ok);
+  ok = await upRestore(world, "ok/");
+  ok.restored();
 }, 90000);
 afterAll(async () => {
-  await server?.destroy().catch(() => undefined);
+  if (ok) await destroy(world.host, ok.state).catch(() => undefined);
   await world?.stop();
 });
 
@@ -56,11 +55,11 @@ async function failedRestore(
   const client = world.s3.client();
   await uploadNewestBackup(client, BUCKET, `${prefix}2026-11-27T02-00-00Z.dump`, file, checksum);
   client.destroy();
-  const captured = await captureRestoreStack(world, prefix, overrides);
-  return createRestore(captured.restore);
+  return (await upRestore(world, prefix, overrides, ok.state)).failure();
 }
 
-async function createRestore(inputs: Record<string, unknown>, target = server.outs): Promise<string> {
+/** The restore's error for inputs the engine would not produce by itself (see withTarget). */
+async function probeRestore(inputs: Record<string, unknown>, target: Record<string, unknown>): Promise<string> {
   const error = await world.host.create(RESTORE_RESOURCE, withTarget(inputs, target)).then(
     (r) => new Error(`the restore passed: ${JSON.stringify(r.outs.report)}`),
     (err: Error) => err,
@@ -82,14 +81,14 @@ function lastReport(): { markdown: string; json: any } {
 /** What every failure must leave: its report, the DBA's way in, the kept server, and no temp file. */
 async function expectFailureHandled(message: string, expected: string): Promise<void> {
   expect(message).toContain(expected);
-  expect(message).toContain(`The database is kept for debugging: psql -h 127.0.0.1 -p ${server.outs.port} -U postgres restore_test`);
+  expect(message).toContain(`The database is kept for debugging: psql -h 127.0.0.1 -p ${ok.server.port} -U postgres restore_test`);
   const report = lastReport();
   expect(report.json.status).toBe("failed");
   expect(report.json.error).toContain(expected);
   expect(report.markdown).toContain("# Restore test FAILED");
   expect(message).toContain(`Report: ${world.reportDir}`);
   expect(leftovers(world)).toEqual([]);
-  expect(await queryServer(server, "postgres", "SELECT 1 AS up")).toEqual([{ up: 1 }]);
+  expect(await queryServer(ok.server, "postgres", "SELECT 1 AS up")).toEqual([{ up: 1 }]);
 }
 
 const dump = (type: "custom" | "plain") => fs.readFileSync(world.dumps[type]);
@@ -122,7 +121,7 @@ test("a backup older than backup.maxAgeHours (BACKUP_DAILY stopped 3 days ago): 
   await putObject(client, BUCKET, "fail/old/2026-11-25T02-00-00Z.dump", { file: world.dumps.custom });
   client.destroy();
   await ageBackups(world.s3, BUCKET, "fail/old/", 72);
-  const message = await createRestore((await captureRestoreStack(world, "fail/old/")).restore);
+  const message = (await upRestore(world, "fail/old/", undefined, ok.state)).failure();
   await expectFailureHandled(message, "the newest backup fail/old/2026-11-25T02-00-00Z.dump is 72.0 h old (taken ");
   expect(message).toContain("older than the RPO limit backup.maxAgeMs = 26 h: BACKUP_DAILY has stopped or fails");
   expect(lastReport().json.backup.ageHours).toBeCloseTo(72, 1);
@@ -151,7 +150,7 @@ test("smoke expectations not met, and smoke SQL that tries to write, fail with e
   const client = world.s3.client();
   await putObject(client, BUCKET, "fail/smoke/2026-11-27T02-00-00Z.dump", { file: world.dumps.custom });
   client.destroy();
-  const message = await createRestore((await captureRestoreStack(world, "fail/smoke/", { smoke })).restore);
+  const message = (await upRestore(world, "fail/smoke/", { smoke }, ok.state)).failure();
   await expectFailureHandled(
     message,
     "smoke query escalated: expected at least 1 row(s), got 0; smoke query wipe: ERROR: cannot execute DELETE in a read-only transaction",
@@ -159,7 +158,7 @@ test("smoke expectations not met, and smoke SQL that tries to write, fail with e
   const report = lastReport();
   expect(report.json.smoke.map((s: { ok: boolean }) => s.ok)).toEqual([true, false, false]);
   expect(report.markdown).toContain(`### users: ok`);
-  expect((await queryServer(server, "restore_test", "SELECT count(*)::int AS n FROM users"))[0].n).toBe(world.seed.users);
+  expect((await queryServer(ok.server, "restore_test", "SELECT count(*)::int AS n FROM users"))[0].n).toBe(world.seed.users);
 });
 
 test("S3 down during the restore", async () => {
@@ -172,7 +171,7 @@ test("S3 down during the restore", async () => {
     const captured = await captureRestoreStack(world, "spec-1/", config);
     await s3.stop();
     await expectFailureHandled(
-      await createRestore(captured.restore),
+      await probeRestore(captured.restore, ok.server),
       `downloading s3://backups/spec-1/2026-11-27T02-00-00Z.dump: S3 endpoint ${s3.endpoint} is unreachable`,
     );
   } finally {
@@ -181,13 +180,13 @@ test("S3 down during the restore", async () => {
 });
 
 test("a target that is not the disposable server is refused, and left untouched", async () => {
-  const source = { ...server.outs, port: world.source.port, password: world.source.password };
-  const message = await createRestore(ok.restore, source);
+  const source = { ...ok.server, port: world.source.port, password: world.source.password };
+  const message = await probeRestore(ok.state.get(RESTORE_RESOURCE)!.inputs, source);
   expect(message).toContain(
-    `refusing to restore into 127.0.0.1:${world.source.port}: it is not the disposable Postgres this stack created (expected spec1.instance_id ${server.outs.instanceId}, the server reports ${world.source.instanceId})`,
+    `refusing to restore into 127.0.0.1:${world.source.port}: it is not the disposable Postgres this stack created (expected spec1.instance_id ${ok.server.instanceId}, the server reports ${world.source.instanceId})`,
   );
   const databases = await queryServer(
-    { outs: world.source.connection() },
+    world.source.connection(),
     "postgres",
     "SELECT datname FROM pg_database WHERE datname = 'restore_test'",
   );

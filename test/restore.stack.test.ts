@@ -8,23 +8,21 @@ import * as net from "net";
 import { DUMP_TYPES, DumpType } from "../restore/dumpType";
 import { S3RVER_CREDENTIALS } from "../sim/services/s3";
 import { findLatestBackup } from "../restore/lookup";
-import { restoreIdentity } from "../restore/restoreTest";
 import { programError, plainText } from "./helpers/program";
 import { uploadNewestBackup, uploadOlderBackups, putObject } from "../sim/fixtures/backups";
+import { destroy } from "../harness/engine";
 import {
   BUCKET,
-  CapturedRestore,
   captureRestoreStack,
-  createServer,
   leftovers,
   POSTGRES_RESOURCE,
   queryServer,
   RESTORE_RESOURCE,
+  RestoreUp,
   RestoreWorld,
   S3_SECRETS,
-  Server,
   startRestoreWorld,
-  withTarget,
+  upRestore,
 } from "./helpers/restoreStack";
 
 let world: RestoreWorld;
@@ -97,18 +95,17 @@ describe("what preview shows", () => {
 });
 
 describe("up and destroy on the local engine", () => {
-  let server: Server;
-  let newest: CapturedRestore;
+  /** The first up (the newest custom dump); each later up keeps its server and replaces the restore. */
+  let first: RestoreUp;
   beforeAll(async () => {
-    newest = await captureRestoreStack(world, "spec-1/");
-    server = await createServer(world, newest);
+    first = await upRestore(world, "spec-1/");
   });
-  afterAll(() => server?.destroy().catch(() => undefined));
+  afterAll(() => first && destroy(world.host, first.state).catch(() => undefined));
 
   test.each(DUMP_TYPES.map((t) => [t]))("restores a %s dump; its smoke SQL shows what was seeded", async (type: DumpType) => {
-    const captured = await captureRestoreStack(world, prefixOf(type));
-    const { outs } = await world.host.create(RESTORE_RESOURCE, withTarget(captured.restore, server.outs));
-    const report = outs.report as any;
+    const up = type === "custom" ? first : await upRestore(world, prefixOf(type), undefined, first.state);
+    expect(up.server.instanceId).toBe(first.server.instanceId);
+    const report = up.restored().report as any;
     const checksum = type === "plain" ? "no .sha256 sidecar" : "verified against the .sha256 sidecar";
     expect(report).toMatchObject({ status: "passed", backup: { type, checksum } });
     expect(report.smoke.users).toBe([" users", "-------", ` ${world.seed.users}`, "(1 row)"].join("\n"));
@@ -121,7 +118,7 @@ describe("up and destroy on the local engine", () => {
     expect(fs.readFileSync(report.reportFiles.markdownPath, "utf8")).toContain("# Restore test PASSED");
     expect(JSON.parse(fs.readFileSync(report.reportFiles.jsonPath, "utf8")).smoke).toHaveLength(3);
     expect(leftovers(world)).toEqual([]);
-    expect((await queryServer(server, "restore_test", "SELECT count(*)::int AS n FROM sales"))[0].n).toBe(600);
+    expect((await queryServer(up.server, "restore_test", "SELECT count(*)::int AS n FROM sales"))[0].n).toBe(600);
   });
 
   test("progress is logged: download bytes and restore phases", () => {
@@ -133,14 +130,16 @@ describe("up and destroy on the local engine", () => {
   });
 
   test("a new backup or server replaces the restore (runs the test again); the same inputs change nothing", async () => {
-    const captured = newest;
-    const news = withTarget(captured.restore, server.outs);
-    const olds = JSON.parse(JSON.stringify({ identity: restoreIdentity(news as never) }));
-    expect(await world.host.diff(RESTORE_RESOURCE, "r", olds, news)).toMatchObject({ changes: "none" });
-    const other = withTarget(captured.restore, { ...server.outs, instanceId: "spec1-restore-other" });
-    expect(await world.host.diff(RESTORE_RESOURCE, "r", olds, other)).toMatchObject({ changes: "some", replaces: ["instanceId"] });
-    expect(await world.host.diff(POSTGRES_RESOURCE, server.id, server.outs, captured.postgres)).toMatchObject({ changes: "none" });
-    const docker = { ...captured.postgres, engine: "docker", port: 55432 };
+    const restore = first.state.get(RESTORE_RESOURCE)!;
+    const server = first.state.get(POSTGRES_RESOURCE)!;
+    expect(await world.host.diff(RESTORE_RESOURCE, restore.id, restore.outs, restore.inputs)).toMatchObject({ changes: "none" });
+    const other = { ...restore.inputs, target: { ...restore.inputs.target, instanceId: "spec1-restore-other" } };
+    expect(await world.host.diff(RESTORE_RESOURCE, restore.id, restore.outs, other)).toMatchObject({
+      changes: "some",
+      replaces: ["instanceId"],
+    });
+    expect(await world.host.diff(POSTGRES_RESOURCE, server.id, server.outs, server.inputs)).toMatchObject({ changes: "none" });
+    const docker = { ...server.inputs, engine: "docker", port: 55432 };
     expect(await world.host.diff(POSTGRES_RESOURCE, server.id, server.outs, docker)).toMatchObject({
       changes: "some",
       replaces: ["engine", "port"],
@@ -148,11 +147,11 @@ describe("up and destroy on the local engine", () => {
   });
 
   test("destroy stops the disposable Postgres and removes its files", async () => {
-    await server.destroy();
+    await destroy(world.host, first.state);
     expect(fs.readdirSync(world.tmpDir)).toEqual([]);
     const refused = await new Promise((resolve) =>
       net
-        .connect(server.outs.port, "127.0.0.1")
+        .connect(first.server.port, "127.0.0.1")
         .once("connect", () => resolve(false))
         .once("error", () => resolve(true)),
     );

@@ -8,7 +8,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ProgramRun, Props, runProgram } from "../../harness/program";
+import { ProgramRun, Props } from "../../harness/program";
+import { InProcessUp, upInProcess } from "../../harness/engine";
 import { readStackConfig } from "../../config/stackFile";
 import { ProviderHost, startProviderHost } from "../../harness/providerHost";
 import { LocalRedis, startRedis } from "../../sim/services/redis";
@@ -97,19 +98,24 @@ export interface DrillRun {
   step(name: string): StepRecord;
 }
 
-/** `pulumi up` of the drill stack with the dynamic steps run by `host`. */
+/** `pulumi up` of the drill stack, its dynamic steps run by `host` through the harness's engine. */
 export async function upDrill(host: ProviderHost, config: Props, secrets: Record<string, string>): Promise<DrillRun> {
-  const steps: StepRecord[] = [];
-  let program: ProgramRun | undefined;
+  let up: InProcessUp | undefined;
   await jest.isolateModulesAsync(async () => {
     // require, not import(): jest isolates CommonJS modules only.
     const pulumi = require("@pulumi/pulumi");
-    program = await runProgram(pulumi, async () => require("../../index"), {
-      stack: "drill",
-      config: { ...readStackConfig("drill"), ...config },
-      secrets,
-      dynamic: (a, mocked) => runStep(host, a, mocked, steps),
-    });
+    up = await upInProcess(
+      pulumi,
+      async () => require("../../index"),
+      { stack: "drill", config: { ...readStackConfig("drill"), ...config }, secrets },
+      host,
+    );
+  });
+  const { program, state } = up!;
+  const steps: StepRecord[] = up!.steps.map((r) => {
+    if (r.status === "done") return { name: r.name, id: state.get(r.name)!.id, inputs: state.get(r.name)!.inputs, outs: r.outs };
+    const inputs = program.byName(r.name).inputs;
+    return { name: r.name, inputs, error: r.status === "failed" ? r.error : `not run: ${r.reason}` };
   });
   return {
     program,
@@ -120,29 +126,6 @@ export async function upDrill(host: ProviderHost, config: Props, secrets: Record
       return found;
     },
   };
-}
-
-async function runStep(
-  host: ProviderHost,
-  a: { name: string; inputs: Props },
-  mocked: { id: string | undefined; state: Props },
-  steps: StepRecord[],
-) {
-  // As in the engine, a failed step stops every later one: nothing else is created.
-  if (steps.some((s) => s.error)) {
-    steps.push({ name: a.name, inputs: a.inputs, error: "not run: an earlier step failed" });
-    return mocked;
-  }
-  try {
-    const checked = await host.check(a.name, {}, a.inputs);
-    const { id, outs } = await host.create(a.name, checked.inputs);
-    steps.push({ name: a.name, id, inputs: a.inputs, outs });
-    return { id, state: outs };
-  } catch (err) {
-    // The engine would stop here and report the error; the program under mocks carries on, the record keeps it.
-    steps.push({ name: a.name, inputs: a.inputs, error: (err as Error).message });
-    return mocked;
-  }
 }
 
 export { startProviderHost };

@@ -1,13 +1,16 @@
 /**
  * The restore stack end to end on real servers: a seeded source Postgres, s3rver holding its dumps, and
- * Pulumi's dynamic provider host. The program runs under mocks (runStack) to capture the resources'
- * inputs; the host then creates them as `pulumi up` would, passing the disposable server's real outputs
- * into the restore's inputs as the engine does.
+ * Pulumi's dynamic provider host. `upRestore` is `pulumi up` through the harness's engine, the server's
+ * real outputs flowing into the restore's inputs; a later up with the previous state keeps the server
+ * (its inputs did not change) and replaces the restore, as a new month's backup does.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { Deployed, InProcessUp, upInProcess } from "../../harness/engine";
 import { ProviderHost, startProviderHost } from "../../harness/providerHost";
+import { readStackConfig } from "../../config/stackFile";
+import { withPgClient } from "../../lib/postgres";
 
 type Props = Record<string, any>;
 import { LocalPostgres, startPostgres } from "../../sim/services/postgres";
@@ -94,7 +97,7 @@ export interface CapturedRestore {
   readonly outputs: Props;
 }
 
-/** Runs the restore stack's program under mocks and returns its two dynamic resources' inputs. */
+/** Runs the restore stack's program under mocks (no engine) and returns its two dynamic resources' inputs. */
 export async function captureRestoreStack(
   world: RestoreWorld,
   prefix: string,
@@ -105,23 +108,60 @@ export async function captureRestoreStack(
   return { postgres: run.byName(POSTGRES_RESOURCE).inputs, restore: run.byName(RESTORE_RESOURCE).inputs, outputs: run.outputs };
 }
 
-/** The restore's inputs with the disposable server's real outputs as its target, as the engine passes them. */
+export interface RestoreUp {
+  /** The stack's state after the up (the server, and the restore when it passed). */
+  readonly state: Map<string, Deployed>;
+  /** The disposable server's outputs. */
+  readonly server: Props;
+  /** The restore's outputs; throws with its error when it failed. */
+  restored(): Props;
+  /** The restore's error as the engine reports it; throws when it passed. */
+  failure(): string;
+}
+
+/** `pulumi up` of the restore stack for `prefix`, after the up that left `previous`. */
+export async function upRestore(
+  world: RestoreWorld,
+  prefix: string,
+  overrides?: Props,
+  previous?: ReadonlyMap<string, Deployed>,
+): Promise<RestoreUp> {
+  let up: InProcessUp | undefined;
+  await jest.isolateModulesAsync(async () => {
+    // require, not import(): jest isolates CommonJS modules only.
+    const pulumi = require("@pulumi/pulumi");
+    const opts = { stack: "restore", config: { ...readStackConfig("restore"), ...world.config(prefix, overrides) }, secrets: S3_SECRETS };
+    up = await upInProcess(pulumi, async () => require("../../index"), opts, world.host, previous);
+  });
+  const { state, steps } = up!;
+  const step = (name: string) => steps.find((s) => s.name === name) ?? { name, status: "not run" as const, reason: "never registered" };
+  const server = state.get(POSTGRES_RESOURCE);
+  if (!server) throw new Error(`no disposable server: ${JSON.stringify(step(POSTGRES_RESOURCE))}`);
+  return {
+    state,
+    server: server.outs,
+    restored() {
+      const r = step(RESTORE_RESOURCE);
+      if (r.status !== "done") throw new Error(`the restore did not pass: ${JSON.stringify(r)}`);
+      return r.outs;
+    },
+    failure() {
+      const r = step(RESTORE_RESOURCE);
+      if (r.status !== "failed") throw new Error(`the restore did not fail: ${JSON.stringify(r)}`);
+      return r.error;
+    },
+  };
+}
+
+/**
+ * The restore's inputs with a given server as its target: for the probes that need a moment the engine
+ * cannot be stopped at (the object store going down between lookup and download) or a target the engine
+ * would never pass (an impostor).
+ */
 export function withTarget(restoreInputs: Props, serverOuts: Props): Props {
   const { engine, instanceId, host, port, user, password, binDir, baseDir, container } = serverOuts;
   const target = JSON.parse(JSON.stringify({ engine, instanceId, host, port, user, password, binDir, baseDir, container }));
   return { ...restoreInputs, target };
-}
-
-export interface Server {
-  readonly id: string;
-  readonly outs: Props;
-  /** `pulumi destroy` of the disposable server. */
-  destroy(): Promise<void>;
-}
-
-export async function createServer(world: RestoreWorld, captured: CapturedRestore): Promise<Server> {
-  const { id, outs } = await world.host.create(POSTGRES_RESOURCE, captured.postgres);
-  return { id, outs, destroy: () => world.host.delete(POSTGRES_RESOURCE, id, outs) };
 }
 
 /** What the restore left in the host's temp dir, other than the disposable server's own dir. */
@@ -129,15 +169,9 @@ export function leftovers(world: RestoreWorld): string[] {
   return fs.readdirSync(world.tmpDir).filter((name) => !name.startsWith("spec1-pg-"));
 }
 
-/** Rows of a query on the restored database, as the DBA would see them. */
-export async function queryServer(server: Pick<Server, "outs">, database: string, sql: string): Promise<Record<string, unknown>[]> {
-  const { Client } = require("pg");
-  const { host, port, user, password } = server.outs;
-  const client = new Client({ host, port, user, password, database });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
+/** Rows of a query on a database of `server` (a server's outputs), as the DBA would see them. */
+export async function queryServer(server: Props, database: string, sql: string): Promise<Record<string, unknown>[]> {
+  const { host, port, user, password } = server;
+  const bounds = { connectTimeoutMs: 10000, queryTimeoutMs: 30000 };
+  return withPgClient({ host, port, user, password, database }, bounds, async (client) => (await client.query(sql)).rows);
 }

@@ -19,7 +19,7 @@ import { S3RVER_CREDENTIALS, startS3 } from "../sim/services/s3";
 import { DISPOSABLE_SERVER_SETTINGS, pgRestoreCommand, psqlCommand } from "../restore/commands";
 import { runCommand } from "../lib/exec";
 import { silentLog } from "../lib/log";
-import { runnerBinDir } from "../lib/postgres";
+import { PgEndpoint, runnerBinDir, withPgClient } from "../lib/postgres";
 import { HOUR_MS } from "../lib/time";
 import { startLocalCluster, stopLocalCluster } from "../restore/localEngine";
 import { BackupPreview, findLatestBackup, formatBytes } from "../restore/lookup";
@@ -189,7 +189,6 @@ async function main(): Promise<void> {
   try {
     console.log(`seeding ${sales} sales, ${sales / 10} users, ${sales / 5} tickets …`);
     await seedDatabase(source, "shop", { users: sales / 10, sales, tickets: sales / 5 });
-    const shopUrl = source.url("shop");
     const file = path.join(dir, "shop.dump");
     await dumpDatabase(source, "shop", "custom", file);
     const client = s3.client();
@@ -197,7 +196,7 @@ async function main(): Promise<void> {
     client.destroy();
     const loc: S3Location = { endpoint: s3.endpoint, region: "us-east-1", bucket: "backups", prefix: "spec-1/", timeoutMs: 60000 };
     const backup = await findLatestBackup(loc, S3RVER_CREDENTIALS, Date.now());
-    const restoredBytes = await databaseSize(shopUrl);
+    const restoredBytes = await databaseSize(source.connection("shop"));
     console.log(
       `dump: ${backup.type}, ${formatBytes(backup.size)}; the database it restores: ${formatBytes(restoredBytes)}; ${JOBS} CPU(s)`,
     );
@@ -237,15 +236,10 @@ async function main(): Promise<void> {
   }
 }
 
-async function databaseSize(url: string): Promise<number> {
-  const { Client } = require("pg");
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return Number((await client.query("SELECT pg_database_size(current_database()) AS n")).rows[0].n);
-  } finally {
-    await client.end();
-  }
+async function databaseSize(endpoint: PgEndpoint): Promise<number> {
+  return withPgClient(endpoint, { connectTimeoutMs: 10_000, queryTimeoutMs: 60_000 }, async (client) =>
+    Number((await client.query("SELECT pg_database_size(current_database()) AS n")).rows[0].n),
+  );
 }
 
 if (process.argv.includes("--ours")) {

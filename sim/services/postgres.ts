@@ -14,8 +14,6 @@ export interface LocalPostgres extends LocalCluster {
   readonly password: string;
   readonly instanceId: string;
   readonly binDir: string;
-  /** A `postgres://` URL for `database` (default `postgres`). */
-  url(database?: string): string;
   /** node-postgres connection settings for `database` (default `postgres`). */
   connection(database?: string): { host: string; port: number; user: string; password: string; database: string };
   stop(): Promise<void>;
@@ -38,7 +36,6 @@ export async function startPostgres(opts: { port?: number; binDir?: string } = {
     password,
     instanceId,
     binDir,
-    url: (database = "postgres") => `postgres://postgres:${password}@127.0.0.1:${cluster.port}/${database}`,
     connection: (database = "postgres") => ({ host: cluster.host, port: cluster.port, user: cluster.user, password, database }),
     stop: () => stopLocalCluster(cluster, binDir),
   };

@@ -1,5 +1,5 @@
 /**
- * Every command the restore test runs, as data: the runner (restore/exec.ts) is separate, so tests assert
+ * Every command the restore test runs, as data: the runner (lib/exec.ts) is separate, so tests assert
  * exact command lines, including the docker engine's, which cannot run on a machine without Docker.
  * Passwords never appear in argv (visible in `ps`): they go through PGPASSWORD / the docker CLI's env.
  */

@@ -2,7 +2,7 @@
  * The `local` engine of the disposable Postgres: a throwaway cluster from the runner's own binaries
  * (initdb/pg_ctl) in a private temp dir, listening on 127.0.0.1 only. initdb and postgres refuse to run
  * as root, so when we are root every server-side step runs as the `postgres` OS user on a dir it owns.
- * The tests' and the rehearsal's Postgres (local/services/postgres.ts) is this same code.
+ * The tests' and the rehearsal's Postgres (sim/services/postgres.ts) is this same code.
  */
 import * as fs from "fs";
 import * as os from "os";

@@ -11,8 +11,10 @@ type MockResourceArgs = import("@pulumi/pulumi/runtime").MockResourceArgs;
 type MockResourceResult = import("@pulumi/pulumi/runtime").MockResourceResult;
 export type Props = Record<string, any>;
 
-/** The type token of every `pulumi.dynamic.Resource`. */
-export const DYNAMIC_TYPE = "pulumi-nodejs:dynamic:Resource";
+/** Whether a type token is a `pulumi.dynamic.Resource`'s: `pulumi-nodejs:dynamic[/<module>]:<type>`. */
+export function isDynamicType(type: string): boolean {
+  return /^pulumi-nodejs:dynamic(\/[^:]+)?:[^:]+$/.test(type);
+}
 /** How Pulumi marks a secret on the wire: `{[SECRET_SIG]: SECRET_VALUE, value}`. */
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
@@ -83,7 +85,7 @@ export async function runProgram(pulumi: Pulumi, load: () => Promise<Props>, opt
         const id = `${args.name}-id`;
         const state = mockState(args.type, args.name, args.inputs);
         resources.push({ type: args.type, name: args.name, inputs: args.inputs, id, state });
-        return opts.dynamic && args.type === DYNAMIC_TYPE ? opts.dynamic(args, { id, state }) : { id, state };
+        return opts.dynamic && isDynamicType(args.type) ? opts.dynamic(args, { id, state }) : { id, state };
       },
       call: (args) => args.inputs,
     },

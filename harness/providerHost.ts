@@ -8,7 +8,7 @@ import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import * as readline from "readline";
 import type { CommandLine } from "../lib/exec";
-import { DYNAMIC_TYPE, Props, SECRET_SIG, SECRET_VALUE } from "./program";
+import { Props, SECRET_SIG, SECRET_VALUE } from "./program";
 
 export type { Props } from "./program";
 
@@ -86,7 +86,8 @@ export async function startProviderHost(opts: StartOptions = {}): Promise<Provid
   const port = await readPort(child, lines, opts);
   const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   const stack = opts.stack ?? "test";
-  const urn = (name: string) => `urn:pulumi:${stack}::spec1::${DYNAMIC_TYPE}::${name}`;
+  // The host reads only the name from the URN (in its log lines); the type is not its concern.
+  const urn = (name: string) => `urn:pulumi:${stack}::spec1::pulumi-nodejs:dynamic:Resource::${name}`;
   const call = <T>(method: string, req: unknown): Promise<T> =>
     new Promise((resolve, reject) =>
       client[method](req, (err: { code: number; details: string } | null, resp: T) =>

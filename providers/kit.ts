@@ -1,12 +1,16 @@
 /**
  * The one shape of every dynamic resource in this project. A provider is a plain object of typed methods
  * whose work is done by Pulumi-free modules (checks/, drill/, restore/, notify/); a resource class names
- * its secret inputs once (wrapped as secrets on the way in, kept out of outputs by its provider) and its
- * outputs (declared as `undefined` so the engine knows them before create).
+ * its type (`pulumi-nodejs:dynamic/<module>:<type>`), its secret inputs once (wrapped as secrets on the
+ * way in, kept out of outputs by its provider) and its outputs (declared as `undefined` so the engine
+ * knows them before create).
  *
- * Anything a provider's methods reference is serialized into the resource's `__provider` by value: they
- * must reference functions, never clients or secrets (FIELD-NOTES, "Pulumi mocks and the dynamic
- * provider host").
+ * What a resource stores as `__provider` is not its provider: Pulumi serializes by value everything the
+ * provider's methods reach (FIELD-NOTES), tens of KiB per resource, more per drilled session. It stores a
+ * forwarder of a few hundred bytes that names the resource's type and, when a method runs in the
+ * provider host, loads the implementation from the working tree through the versioned entry point
+ * `providers/host/v1.js` (the host runs in the project root: pulumi/pulumi
+ * sdk/go/common/resource/plugin/provider_plugin.go starts providers with `ctx.Pwd`).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Log } from "../lib/log";
@@ -41,7 +45,13 @@ export function engineLog(prefix = ""): Log {
   return { info: (m) => pulumi.log.info(`${prefix}${m}`), warn: (m) => pulumi.log.warn(`${prefix}${m}`) };
 }
 
+/** The type token every dynamic resource had before they were named: existing stacks hold it in their URNs. */
+export const UNNAMED_DYNAMIC_TYPE = "pulumi-nodejs:dynamic:Resource";
+
 export interface ResourceShape {
+  /** The procedure, and the resource's name within it: `pulumi-nodejs:dynamic/<module>:<type>`, and its key in providers/registry.ts. */
+  readonly module: string;
+  readonly type: string;
   /** Input keys that hold secrets: wrapped with `pulumi.secret` here, kept out of outputs by the provider. */
   readonly secrets?: readonly string[];
   /** Output keys, declared before create. */
@@ -50,10 +60,28 @@ export interface ResourceShape {
   readonly secretOutputs?: readonly string[];
 }
 
+/** The key of a provider in providers/registry.ts, and the type's name: `<module>:<type>`. */
+export function providerKey(shape: Pick<ResourceShape, "module" | "type">): string {
+  return `${shape.module}:${shape.type}`;
+}
+
+/**
+ * The provider a resource stores: for each method the implementation has, a forwarder to the entry point
+ * in the working tree. Only `key` and the method's name are captured, so this is all that is serialized.
+ */
+export function forwardingProvider(key: string, implementation: pulumi.dynamic.ResourceProvider): pulumi.dynamic.ResourceProvider {
+  const forward =
+    (method: string) =>
+    (...args: unknown[]) =>
+      require(`${process.cwd()}/providers/host/v1.js`).call(key, method, args);
+  const methods = (["check", "diff", "create", "read", "update", "delete"] as const).filter((m) => implementation[m] !== undefined);
+  return Object.fromEntries(methods.map((m) => [m, forward(m)])) as unknown as pulumi.dynamic.ResourceProvider;
+}
+
 /** A dynamic resource registered as its shape says. */
 export class DynamicResource extends pulumi.dynamic.Resource {
   constructor(
-    provider: pulumi.dynamic.ResourceProvider,
+    implementation: pulumi.dynamic.ResourceProvider,
     shape: ResourceShape,
     name: string,
     args: Record<string, pulumi.Input<unknown> | undefined>,
@@ -63,6 +91,12 @@ export class DynamicResource extends pulumi.dynamic.Resource {
     for (const key of shape.secrets ?? []) props[key] = pulumi.secret(args[key]);
     for (const key of shape.outputs) props[key] = undefined;
     const secretOutputs = shape.secretOutputs ?? [];
-    super(provider, name, props, secretOutputs.length > 0 ? { ...opts, additionalSecretOutputs: [...secretOutputs] } : opts);
+    const options: pulumi.CustomResourceOptions = {
+      ...opts,
+      // Stacks written before the types had names hold this resource under the unnamed type.
+      aliases: [...(opts?.aliases ?? []), { type: UNNAMED_DYNAMIC_TYPE }],
+      ...(secretOutputs.length > 0 ? { additionalSecretOutputs: [...secretOutputs] } : {}),
+    };
+    super(forwardingProvider(providerKey(shape), implementation), name, props, options, shape.module, shape.type);
   }
 }

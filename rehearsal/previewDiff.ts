@@ -4,7 +4,7 @@
  * Pure: the replace decision of dynamic resources comes from their provider (through the host), the
  * one of docker resources from the docker provider's schema, given here as data.
  */
-import { DYNAMIC_TYPE, SECRET_SIG } from "../harness/program";
+import { isDynamicType, SECRET_SIG } from "../harness/program";
 import type { StepKind } from "../harness/engine";
 import type { StackResource } from "./program";
 
@@ -83,7 +83,7 @@ export function diffStacks(
       continue;
     }
     const properties = propertyChanges(old.inputs, r.inputs);
-    if (r.type === DYNAMIC_TYPE) {
+    if (isDynamicType(r.type)) {
       const verdict = verdicts.get(r.name) ?? "none";
       if (verdict !== "none") changes.push({ op: verdict, type: r.type, name: r.name, properties });
     } else if (properties.length > 0) {

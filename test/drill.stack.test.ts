@@ -53,7 +53,7 @@ test("preview names the sessions from the gateway's list, in the runbook's order
   const config = drillConfig(world, runId());
   delete config.drill.sessions;
   const program = await runStack("drill", { config, secrets: world.secrets, preview: true });
-  expect(program.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource").map((r) => r.name)).toEqual(STEPS(SESSIONS));
+  expect(program.resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/drill:")).map((r) => r.name)).toEqual(STEPS(SESSIONS));
   expect(program.outputs.sessions).toEqual(SESSIONS);
   // The one call discovery makes: a read-only GET /sessions. No connect, no pause.
   expect(world.gateway.logLines.slice(before).map((l) => l.replace(/^\S+ /, ""))).toEqual(["http GET /sessions"]);

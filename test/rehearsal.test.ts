@@ -135,7 +135,7 @@ describe("a clean rehearsal", () => {
       /\+-docker:index\/remoteImage:RemoteImage: \(replace\) spec1-api-image\n\s+~ name: "registry\/app-api:20240502" => "registry\/app-api:20240418"/,
     );
     expect(output).toMatch(/\+-docker:index\/container:Container: \(replace\) spec1-api\n/);
-    expect(output).toMatch(/\+-pulumi-nodejs:dynamic:Resource: \(replace\) spec1-checks-api-health\n/);
+    expect(output).toMatch(/\+-pulumi-nodejs:dynamic\/checks:ApiHealthCheck: \(replace\) spec1-checks-api-health\n/);
     expect(output).not.toMatch(/\) spec1-(web|worker|baileys)(-image)?\n/);
     // The other checks are not re-run: their image did not change.
     expect(output).toMatch(/✓ spec1-checks-send-rate unchanged/);

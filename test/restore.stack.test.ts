@@ -148,7 +148,8 @@ describe("up and destroy on the local engine", () => {
 
   test("destroy stops the disposable Postgres and removes its files", async () => {
     await destroy(world.host, first.state);
-    expect(fs.readdirSync(world.tmpDir)).toEqual([]);
+    expect(leftovers(world)).toEqual([]);
+    expect(fs.readdirSync(world.tmpDir).filter((n) => n.startsWith("spec1-pg-"))).toEqual([]);
     const refused = await new Promise((resolve) =>
       net
         .connect(first.server.port, "127.0.0.1")

@@ -4,10 +4,10 @@ import { runApiHealth } from "../../checks/httpProbe";
 import type { HttpCheckConfig } from "../../config/checks";
 import { CheckArgs, CheckResource, checkProvider } from "./check";
 
-const provider = checkProvider<HttpCheckConfig>("api-health", [], runApiHealth);
+export const provider = checkProvider<HttpCheckConfig>("api-health", [], runApiHealth);
 
 export class ApiHealthCheck extends CheckResource {
   constructor(name: string, args: CheckArgs<HttpCheckConfig, "api">, opts?: pulumi.CustomResourceOptions) {
-    super(provider, [], name, args, opts);
+    super(provider, { type: "ApiHealthCheck", secrets: [] }, name, args, opts);
   }
 }

@@ -64,11 +64,18 @@ export class CheckResource extends DynamicResource {
 
   constructor(
     provider: pulumi.dynamic.ResourceProvider,
-    secretKeys: readonly string[],
+    check: { readonly type: string; readonly secrets: readonly string[] },
     name: string,
     args: Record<string, pulumi.Input<unknown>>,
     opts?: pulumi.CustomResourceOptions,
   ) {
-    super(provider, { secrets: secretKeys, outputs: ["result", "secretsHash"], secretOutputs: ["secretsHash"] }, name, args, opts);
+    const shape = {
+      module: "checks",
+      type: check.type,
+      secrets: check.secrets,
+      outputs: ["result", "secretsHash"],
+      secretOutputs: ["secretsHash"],
+    };
+    super(provider, shape, name, args, opts);
   }
 }

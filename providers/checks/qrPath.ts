@@ -4,10 +4,10 @@ import { QrPathInputs, runQrPath } from "../../checks/qrPath";
 import { CheckArgs, CheckResource, checkProvider } from "./check";
 
 const SECRETS = ["gatewayToken"] as const;
-const provider = checkProvider<QrPathInputs>("qr-path", SECRETS, runQrPath);
+export const provider = checkProvider<QrPathInputs>("qr-path", SECRETS, runQrPath);
 
 export class QrPathCheck extends CheckResource {
   constructor(name: string, args: CheckArgs<Required<QrPathInputs>, "baileys">, opts?: pulumi.CustomResourceOptions) {
-    super(provider, SECRETS, name, args, opts);
+    super(provider, { type: "QrPathCheck", secrets: SECRETS }, name, args, opts);
   }
 }

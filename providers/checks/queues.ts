@@ -4,10 +4,10 @@ import { QueuesInputs, runQueues } from "../../checks/queues";
 import { CheckArgs, CheckResource, checkProvider } from "./check";
 
 const SECRETS = ["redisUrl"] as const;
-const provider = checkProvider<QueuesInputs>("queues", SECRETS, runQueues);
+export const provider = checkProvider<QueuesInputs>("queues", SECRETS, runQueues);
 
 export class QueuesCheck extends CheckResource {
   constructor(name: string, args: CheckArgs<QueuesInputs, "worker">, opts?: pulumi.CustomResourceOptions) {
-    super(provider, SECRETS, name, args, opts);
+    super(provider, { type: "QueuesCheck", secrets: SECRETS }, name, args, opts);
   }
 }

@@ -4,10 +4,10 @@ import { runSendRate, SendRateInputs } from "../../checks/sendRate";
 import { CheckArgs, CheckResource, checkProvider } from "./check";
 
 const SECRETS = ["gatewayToken"] as const;
-const provider = checkProvider<SendRateInputs>("send-rate", SECRETS, runSendRate);
+export const provider = checkProvider<SendRateInputs>("send-rate", SECRETS, runSendRate);
 
 export class SendRateCheck extends CheckResource {
   constructor(name: string, args: CheckArgs<Required<SendRateInputs>, "baileys">, opts?: pulumi.CustomResourceOptions) {
-    super(provider, SECRETS, name, args, opts);
+    super(provider, { type: "SendRateCheck", secrets: SECRETS }, name, args, opts);
   }
 }

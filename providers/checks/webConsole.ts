@@ -4,10 +4,10 @@ import { runWebConsole } from "../../checks/httpProbe";
 import type { HttpCheckConfig } from "../../config/checks";
 import { CheckArgs, CheckResource, checkProvider } from "./check";
 
-const provider = checkProvider<HttpCheckConfig>("web-console", [], runWebConsole);
+export const provider = checkProvider<HttpCheckConfig>("web-console", [], runWebConsole);
 
 export class WebConsoleCheck extends CheckResource {
   constructor(name: string, args: CheckArgs<HttpCheckConfig, "web">, opts?: pulumi.CustomResourceOptions) {
-    super(provider, [], name, args, opts);
+    super(provider, { type: "WebConsoleCheck", secrets: [] }, name, args, opts);
   }
 }

@@ -4,12 +4,18 @@ import { OutcomeInputs, outcomeStep } from "../../drill/steps";
 import { Args, DynamicResource } from "../kit";
 import { stepProvider } from "./step";
 
-const provider = stepProvider((i) => `outcome-${i.runId}`, [], outcomeStep);
+export const provider = stepProvider((i) => `outcome-${i.runId}`, [], outcomeStep);
 
 export class DrillOutcome extends DynamicResource {
   declare readonly report: pulumi.Output<string>;
 
   constructor(name: string, args: Args<OutcomeInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(provider, { secrets: ["gatewayToken", "notifyCredentials"], outputs: ["report", "notified"] }, name, args, opts);
+    super(
+      provider,
+      { module: "drill", type: "DrillOutcome", secrets: ["gatewayToken", "notifyCredentials"], outputs: ["report", "notified"] },
+      name,
+      args,
+      opts,
+    );
   }
 }

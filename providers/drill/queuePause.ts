@@ -4,7 +4,7 @@ import { pauseStep, QueueStepInputs } from "../../drill/steps";
 import { Args, DynamicResource } from "../kit";
 import { stepProvider } from "./step";
 
-const provider = stepProvider((i) => `pause-${i.runId}`, ["queues", "queuePrefix"], pauseStep);
+export const provider = stepProvider((i) => `pause-${i.runId}`, ["queues", "queuePrefix"], pauseStep);
 
 export class QueuePause extends DynamicResource {
   declare readonly pausedByDrill: pulumi.Output<string[]>;
@@ -12,6 +12,12 @@ export class QueuePause extends DynamicResource {
   declare readonly leftoverFrom: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: Args<QueueStepInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(provider, { secrets: ["redisUrl"], outputs: ["pausedByDrill", "alreadyPaused", "leftoverFrom"] }, name, args, opts);
+    super(
+      provider,
+      { module: "drill", type: "QueuePause", secrets: ["redisUrl"], outputs: ["pausedByDrill", "alreadyPaused", "leftoverFrom"] },
+      name,
+      args,
+      opts,
+    );
   }
 }

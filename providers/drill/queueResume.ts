@@ -4,13 +4,13 @@ import { QueueStepInputs, resumeStep } from "../../drill/steps";
 import { Args, DynamicResource } from "../kit";
 import { stepProvider } from "./step";
 
-const provider = stepProvider((i) => `resume-${i.runId}`, ["queues"], resumeStep);
+export const provider = stepProvider((i) => `resume-${i.runId}`, ["queues"], resumeStep);
 
 export class QueueResume extends DynamicResource {
   declare readonly resumed: pulumi.Output<string[]>;
   declare readonly error: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: Args<QueueStepInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(provider, { secrets: ["redisUrl"], outputs: ["resumed", "error"] }, name, args, opts);
+    super(provider, { module: "drill", type: "QueueResume", secrets: ["redisUrl"], outputs: ["resumed", "error"] }, name, args, opts);
   }
 }

@@ -5,7 +5,7 @@ import { ReloginInputs, reloginStep } from "../../drill/steps";
 import { Args, DynamicResource } from "../kit";
 import { stepProvider } from "./step";
 
-const provider = stepProvider((i) => `${i.session}-${i.runId}`, ["session"], reloginStep);
+export const provider = stepProvider((i) => `${i.session}-${i.runId}`, ["session"], reloginStep);
 
 export class SessionRelogin extends DynamicResource {
   declare readonly ok: pulumi.Output<boolean>;
@@ -13,7 +13,12 @@ export class SessionRelogin extends DynamicResource {
   readonly outcome: pulumi.Output<SessionOutcome>;
 
   constructor(name: string, args: Args<ReloginInputs>, opts?: pulumi.CustomResourceOptions) {
-    const shape = { secrets: ["gatewayToken", "notifyCredentials"], outputs: ["ok", "result", "attempts", "escalation"] };
+    const shape = {
+      module: "drill",
+      type: "SessionRelogin",
+      secrets: ["gatewayToken", "notifyCredentials"],
+      outputs: ["ok", "result", "attempts", "escalation"],
+    };
     super(provider, shape, name, args, opts);
     const self = this as unknown as Record<string, pulumi.Output<any>>;
     this.outcome = pulumi

@@ -8,7 +8,7 @@ import { createServer, deleteServer, ServerOutputs, ServerRequest, serverIdentit
 import { changedKeys, wireSafe } from "../identity";
 import { Args, DynamicResource, engineLog, replaceOn, typedProvider } from "../kit";
 
-const provider = typedProvider<ServerRequest, ServerOutputs>({
+export const provider = typedProvider<ServerRequest, ServerOutputs>({
   async create(inputs) {
     const server = await createServer(inputs, engineLog());
     return { id: server.instanceId, outs: wireSafe(server) };
@@ -34,6 +34,6 @@ export class DisposablePostgres extends DynamicResource {
 
   constructor(name: string, args: Args<ServerRequest>, opts?: pulumi.CustomResourceOptions) {
     const outputs = ["instanceId", "host", "user", "password", "baseDir", "container", "requested"];
-    super(provider, { outputs, secretOutputs: ["password"] }, name, args, opts);
+    super(provider, { module: "restore", type: "DisposablePostgres", outputs, secretOutputs: ["password"] }, name, args, opts);
   }
 }

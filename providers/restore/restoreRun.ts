@@ -10,7 +10,7 @@ import { Args, DynamicResource, engineLog, replaceOn, typedProvider } from "../k
 
 type RestoreRunOutputs = { identity: ReturnType<typeof restoreIdentity>; report: RestoreSummary };
 
-const provider = typedProvider<RestoreRunInputs, RestoreRunOutputs>({
+export const provider = typedProvider<RestoreRunInputs, RestoreRunOutputs>({
   async create(inputs) {
     const { name, summary } = await runAndFileRestoreTest(inputs, engineLog());
     return { id: name, outs: wireSafe({ identity: restoreIdentity(inputs), report: summary }) };
@@ -28,6 +28,6 @@ export class RestoreRun extends DynamicResource {
   declare readonly report: pulumi.Output<RestoreSummary>;
 
   constructor(name: string, args: Args<RestoreRunInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(provider, { secrets: ["credentials"], outputs: ["identity", "report"] }, name, args, opts);
+    super(provider, { module: "restore", type: "RestoreRun", secrets: ["credentials"], outputs: ["identity", "report"] }, name, args, opts);
   }
 }

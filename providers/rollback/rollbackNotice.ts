@@ -9,7 +9,7 @@ import { Args, DynamicResource, engineLog, typedProvider, updateOn } from "../ki
 
 type NoticeOutputs = { stack: string; images: Record<string, ImageRef>; lastChange?: LastChange };
 
-const provider = typedProvider<NoticeInputs, NoticeOutputs>({
+export const provider = typedProvider<NoticeInputs, NoticeOutputs>({
   async create(inputs) {
     engineLog().info(`rollback notice: recorded the running images of ${inputs.stack}; the next image change is announced`);
     return { id: `rollback-notice-${inputs.stack}`, outs: { stack: inputs.stack, images: inputs.images } };
@@ -30,7 +30,7 @@ export class RollbackNotice extends DynamicResource {
   declare readonly lastChange: pulumi.Output<LastChange | undefined>;
 
   constructor(name: string, args: RollbackNoticeArgs, opts?: pulumi.CustomResourceOptions) {
-    const shape = { secrets: ["notifyCredentials", "trackerToken"], outputs: ["lastChange"] };
+    const shape = { module: "rollback", type: "RollbackNotice", secrets: ["notifyCredentials", "trackerToken"], outputs: ["lastChange"] };
     super(provider, shape, name, { stack: pulumi.getStack(), ...args }, opts);
   }
 }

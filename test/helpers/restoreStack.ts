@@ -164,9 +164,12 @@ export function withTarget(restoreInputs: Props, serverOuts: Props): Props {
   return { ...restoreInputs, target };
 }
 
-/** What the restore left in the host's temp dir, other than the disposable server's own dir. */
+/**
+ * What the restore left in the host's temp dir, other than the disposable server's own dir and the
+ * compile cache of the host's TypeScript loader (providers/host/v1.js), which is the host's, not the restore's.
+ */
 export function leftovers(world: RestoreWorld): string[] {
-  return fs.readdirSync(world.tmpDir).filter((name) => !name.startsWith("spec1-pg-"));
+  return fs.readdirSync(world.tmpDir).filter((name) => !name.startsWith("spec1-pg-") && !/^tsx-\d+$/.test(name));
 }
 
 /** Rows of a query on a database of `server` (a server's outputs), as the DBA would see them. */

@@ -119,19 +119,20 @@ export interface RestoreUp {
   failure(): string;
 }
 
-/** `pulumi up` of the restore stack for `prefix`, after the up that left `previous`. */
+/** `pulumi up` of the restore stack for `prefix`, after the up that left `previous`, its resources stepped by `host`. */
 export async function upRestore(
   world: RestoreWorld,
   prefix: string,
   overrides?: Props,
   previous?: ReadonlyMap<string, Deployed>,
+  host: ProviderHost = world.host,
 ): Promise<RestoreUp> {
   let up: InProcessUp | undefined;
   await jest.isolateModulesAsync(async () => {
     // require, not import(): jest isolates CommonJS modules only.
     const pulumi = require("@pulumi/pulumi");
     const opts = { stack: "restore", config: { ...readStackConfig("restore"), ...world.config(prefix, overrides) }, secrets: S3_SECRETS };
-    up = await upInProcess(pulumi, async () => require("../../index"), opts, world.host, previous);
+    up = await upInProcess(pulumi, async () => require("../../index"), opts, host, previous);
   });
   const { state, steps } = up!;
   const step = (name: string) => steps.find((s) => s.name === name) ?? { name, status: "not run" as const, reason: "never registered" };

@@ -7,7 +7,7 @@ import { BULLMQ_PREFIX, GATEWAY_DEFAULTS } from "./shared";
 
 export interface HttpCheckConfig {
   readonly url: string;
-  /** First wait between attempts; it grows ×1.5 up to 4× this. */
+  /** From one attempt's start to the next: a verdict comes at most this long after the service is healthy. */
   readonly intervalMs: number;
   readonly deadlineMs: number;
   /** Bound on one request. */
@@ -70,7 +70,8 @@ export interface ChecksConfig {
   readonly qr: QrConfig;
 }
 
-const HTTP_TIMING = { intervalMs: 2000, deadlineMs: 120000, requestTimeoutMs: 5000 };
+// One second between attempts: a verdict at most 1 s after the service is healthy (issue 15), one request a second at most.
+const HTTP_TIMING = { intervalMs: 1000, deadlineMs: 120000, requestTimeoutMs: 5000 };
 
 export const CHECKS_DEFAULTS = {
   runId: "1",
@@ -94,7 +95,7 @@ export const CHECKS_DEFAULTS = {
     // SPEC-1's worker: outbound WhatsApp messages, and maintenance jobs such as BACKUP_DAILY.
     names: ["outbound-messages", "maintenance"],
     prefix: BULLMQ_PREFIX,
-    intervalMs: 2000,
+    intervalMs: 1000,
     deadlineMs: 180000,
     maxFailed: 5,
     connectTimeoutMs: 5000,

@@ -1,6 +1,8 @@
 /**
  * A bounded wait: every wait in this project has a deadline and, when it ends, says what it last saw.
- * The interval grows (×1.5, capped) so a slow service is not hammered while a fast one is seen quickly.
+ * Attempts start a fixed interval apart (counted from the previous start), so a verdict comes at most one
+ * interval after the condition holds; a growing interval would make it later the longer the wait. An
+ * attempt that outlives the deadline does not extend it: the wait ends at the deadline, reporting it.
  */
 export class DeadlineError extends Error {
   constructor(
@@ -8,7 +10,9 @@ export class DeadlineError extends Error {
     readonly waitedMs: number,
     readonly lastSeen: string,
   ) {
-    const message = `${what}: not reached within ${Math.round(waitedMs / 1000)}s; last seen: ${lastSeen}`;
+    // Under a second, in ms: "within 0s" would read as no wait at all.
+    const waited = waitedMs < 1000 ? `${waitedMs}ms` : `${Math.round(waitedMs / 1000)}s`;
+    const message = `${what}: not reached within ${waited}; last seen: ${lastSeen}`;
     super(message);
     // Serialized into a dynamic provider, the class becomes a function calling `Error.call(this, …)`, which
     // leaves `this.message` unset: set it here or the provider reports "undefined".
@@ -21,9 +25,8 @@ export interface PollOptions {
   /** What is awaited, for the error message, e.g. "api health". */
   readonly what: string;
   readonly deadlineMs: number;
+  /** From the start of one attempt to the start of the next. */
   readonly intervalMs: number;
-  /** Upper bound of the growing interval; defaults to 4 × intervalMs. */
-  readonly maxIntervalMs?: number;
   /** Called after every attempt, e.g. to log progress. */
   readonly onAttempt?: (attempt: number, lastSeen: string) => void;
 }
@@ -33,23 +36,29 @@ export type PollStep<T> = { done: true; value: T } | { done: false; seen: string
 
 export async function pollUntil<T>(step: (remainingMs: number) => Promise<PollStep<T>>, opts: PollOptions): Promise<T> {
   const start = Date.now();
-  const maxInterval = opts.maxIntervalMs ?? opts.intervalMs * 4;
-  let interval = opts.intervalMs;
+  const deadline = start + opts.deadlineMs;
   let lastSeen = "nothing yet";
   for (let attempt = 1; ; attempt++) {
-    const remaining = opts.deadlineMs - (Date.now() - start);
-    if (remaining <= 0) throw new DeadlineError(opts.what, Date.now() - start, lastSeen);
-    const result = await step(remaining);
+    const began = Date.now();
+    if (began >= deadline) throw new DeadlineError(opts.what, began - start, lastSeen);
+    const result = await withinDeadline(step(deadline - began), deadline);
+    if (result === undefined) throw new DeadlineError(opts.what, Date.now() - start, `${lastSeen} (the last attempt was still running)`);
     if (result.done) return result.value;
     lastSeen = result.seen;
     opts.onAttempt?.(attempt, lastSeen);
-    const left = opts.deadlineMs - (Date.now() - start);
-    if (left <= 0) throw new DeadlineError(opts.what, Date.now() - start, lastSeen);
-    await sleep(Math.min(interval, left));
-    interval = Math.min(Math.round(interval * 1.5), maxInterval);
+    const next = Math.min(began + opts.intervalMs, deadline);
+    if (Date.now() >= deadline) throw new DeadlineError(opts.what, Date.now() - start, lastSeen);
+    await sleep(next - Date.now());
   }
 }
 
+/** The attempt's result, or undefined once the deadline has passed (the attempt is left to its own bounds). */
+function withinDeadline<T>(attempt: Promise<T>, deadline: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()))));
+  return Promise.race([attempt, expired]).finally(() => clearTimeout(timer));
+}
+
 export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }

@@ -52,7 +52,9 @@ function startProgram(lifecycle: Lifecycle): Promise<ProgramProcess> {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
       await exited;
     };
-    return { proc, send: (m: ToChild) => proc.connected && proc.send(m), stop };
+    // A child that died (killed after a failed up) cannot be written to: the error goes to the callback, not the process.
+    const send = (m: ToChild) => void (proc.connected && proc.send(m, () => undefined));
+    return { proc, send, stop };
   });
 }
 

@@ -52,7 +52,7 @@ export async function waitForServer(t: Credentials & Pick<TargetServer, "instanc
         return { done: false, seen: (err as Error).message };
       }
     },
-    { what: `disposable Postgres on ${t.host}:${t.port} ready`, deadlineMs, intervalMs: 100, maxIntervalMs: 1000 },
+    { what: `disposable Postgres on ${t.host}:${t.port} ready`, deadlineMs, intervalMs: 100 },
   );
 }
 

@@ -7,7 +7,7 @@ describe("spec1:checks", () => {
     const c = parseChecksConfig(undefined);
     expect(c.health).toEqual({
       url: "https://whatsappbot.laptoppro.my/api/health",
-      intervalMs: 2000,
+      intervalMs: 1000,
       deadlineMs: 120000,
       requestTimeoutMs: 5000,
     });

@@ -78,7 +78,7 @@ describe.each(POSTGRES_MAJORS)("spec1-sim/postgres:%i", (major) => {
           return { done: false, seen: (err as Error).message };
         }
       },
-      { what: `first TCP login to ${image} (${server.name})`, deadlineMs: 60000, intervalMs: 20, maxIntervalMs: 100 },
+      { what: `first TCP login to ${image} (${server.name})`, deadlineMs: 60000, intervalMs: 20 },
     );
   }
 

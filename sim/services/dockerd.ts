@@ -134,7 +134,7 @@ async function startDockerd(host: string, deadlineMs: number): Promise<Dockerd> 
         fs.rmSync(dir, { recursive: true, force: true });
         return { done: true, value: reused(host) };
       },
-      { what: `dockerd (pid ${child.pid}) answering on ${host}`, deadlineMs, intervalMs: 100, maxIntervalMs: 500 },
+      { what: `dockerd (pid ${child.pid}) answering on ${host}`, deadlineMs, intervalMs: 100 },
     );
   } catch (err) {
     child.kill("SIGKILL");
@@ -155,7 +155,6 @@ async function stopDockerd(child: ChildProcess, deadlineMs: number, dir: string)
         what: `dockerd (pid ${child.pid}) stopping after SIGTERM`,
         deadlineMs,
         intervalMs: 100,
-        maxIntervalMs: 500,
       });
     } catch (err) {
       child.kill("SIGKILL");

@@ -34,15 +34,22 @@ export interface PollOptions {
 /** One attempt: `done` ends the wait with `value`; otherwise `seen` describes the state for the next report. */
 export type PollStep<T> = { done: true; value: T } | { done: false; seen: string };
 
+/** How much earlier than the deadline an attempt is asked to end, so its own answer beats the cut-off. */
+const SETTLE_MS = 100;
+
 export async function pollUntil<T>(step: (remainingMs: number) => Promise<PollStep<T>>, opts: PollOptions): Promise<T> {
   const start = Date.now();
   const deadline = start + opts.deadlineMs;
-  let lastSeen = "nothing yet";
+  let lastSeen = "";
   for (let attempt = 1; ; attempt++) {
     const began = Date.now();
-    if (began >= deadline) throw new DeadlineError(opts.what, began - start, lastSeen);
-    const result = await withinDeadline(step(deadline - began), deadline);
-    if (result === undefined) throw new DeadlineError(opts.what, Date.now() - start, `${lastSeen} (the last attempt was still running)`);
+    if (began >= deadline) throw new DeadlineError(opts.what, began - start, lastSeen || "no attempt within the deadline");
+    // The attempt's own bounds end a little before the wait's, so it reports why it failed before the deadline cuts it off.
+    const remaining = deadline - began;
+    const result = await withinDeadline(step(remaining > 2 * SETTLE_MS ? remaining - SETTLE_MS : remaining), deadline);
+    // Cut off at the deadline: what the earlier attempts saw is the report; if none finished, say that.
+    if (result === undefined)
+      throw new DeadlineError(opts.what, Date.now() - start, attempt === 1 ? "no answer: the first attempt was still running" : lastSeen);
     if (result.done) return result.value;
     lastSeen = result.seen;
     opts.onAttempt?.(attempt, lastSeen);

@@ -12,18 +12,6 @@ export interface Notice {
   readonly block?: string;
 }
 
-export const REDACTED = "[redacted]";
-
-/** Replaces every occurrence of each secret (and its URL-encoded form) with [redacted]. */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (!secret || secret.length < 4) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join(REDACTED);
-  }
-  return out;
-}
-
 export function noticeText(notice: Notice): string {
   const parts = [...notice.lines];
   if (notice.block) parts.push("", "```", notice.block.replace(/\n$/, ""), "```");

@@ -4,7 +4,8 @@
  * plus any the caller passes, is redacted from the text and from the delivery outcomes.
  */
 import type { NotifyConfig } from "../config/notify";
-import { Notice, noticeText, redact, webhookPayload } from "./message";
+import { redact } from "../lib/redact";
+import { Notice, noticeText, webhookPayload } from "./message";
 import { Delivery, postWebhook, sendMail } from "./transports";
 
 /** Resolved transport secrets (inside a provider or the CLI, never in a message). */

@@ -1,6 +1,5 @@
 import { parseNotifyConfig } from "../config/notify";
 import { readStackConfig } from "../config/stackFile";
-import { redact } from "../notify/message";
 import { recipientsFor } from "../notify/notifier";
 
 test("defaults are the runbook's contacts, routed per notice kind, with no SMTP", () => {
@@ -44,10 +43,6 @@ test.each([
   [{ webhookUrl: "https://hooks.slack.com/x" }, "notify.webhookUrl: is not a known key; use one of contacts, routes, smtp, timeoutMs"],
 ])("%j is rejected naming the key and the fix", (raw, message) => {
   expect(() => parseNotifyConfig(raw)).toThrow(message);
-});
-
-test("redact removes a secret and its URL-encoded form", () => {
-  expect(redact("a p@ss/word b p%40ss%2Fword", ["p@ss/word"])).toBe("a [redacted] b [redacted]");
 });
 
 test("the restore and drill stack files e-mail their notices: a failed restore test reaches on-call and the lead", () => {

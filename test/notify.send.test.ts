@@ -3,7 +3,8 @@ import * as os from "os";
 import * as path from "path";
 import { NotifyConfig, parseNotifyConfig } from "../config/notify";
 import { main, noticeFromArgs } from "../scripts/notify";
-import { Notice, REDACTED } from "../notify/message";
+import type { Notice } from "../notify/message";
+import { REDACTED } from "../lib/redact";
 import { describeDeliveries, sendNotice } from "../notify/notifier";
 import { mailText, MailReceived, Received, startSmtpReceiver, startWebhookReceiver, WebhookCall } from "../sim/services/receivers";
 

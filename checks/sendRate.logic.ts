@@ -45,7 +45,16 @@ export function readCounters(text: string, spec: CounterSpec): CounterReading {
     }
   }
   const sum = (value: string) => series(value).reduce((total, m) => total + Number(m.value), 0);
-  return { kind: "ok", success: sum(spec.successValue), failed: sum(spec.failedValue) };
+  const success = sum(spec.successValue);
+  const failed = sum(spec.failedValue);
+  // Finite values can still sum past the largest double: Infinity would compare as a pass.
+  for (const [value, total] of [
+    [spec.successValue, success],
+    [spec.failedValue, failed],
+  ] as const) {
+    if (!Number.isFinite(total)) return { kind: "nan", detail: `${spec.metric}{${spec.label}="${value}"} sums to ${total}` };
+  }
+  return { kind: "ok", success, failed };
 }
 
 export interface SendRateThresholds {
@@ -86,6 +95,9 @@ export function judgeSendRate(first: CounterReading, second: CounterReading, win
   const sent = second.success - first.success;
   const failed = second.failed - first.failed;
   const counts = `success ${first.success} → ${second.success}, failed ${first.failed} → ${second.failed} in ${secs}`;
+  // NaN fails every comparison below, so it would pass them all: anything not finite is a failure by name.
+  const derived = [sent, failed, sent + failed, (sent * 60000) / windowMs];
+  if (!derived.every(Number.isFinite)) return fail("nan", `nan: the counters give no finite rate (${counts})`);
   if (sent < 0 || failed < 0)
     return fail("counter-reset", `counter-reset: a counter went down (${counts}); the gateway restarted during the window`);
   const measured = {

@@ -1,4 +1,7 @@
 /** send-rate through Pulumi's provider host against the stand-in gateway's /metrics (token from the program's secret). */
+import * as http from "http";
+import type { AddressInfo } from "net";
+import { judgeSendRate } from "../checks/sendRate.logic";
 import { Props } from "../harness/program";
 import { startGateway, StandinGateway } from "../sim/standins/gateway";
 import { captureChecks, CheckDriver, startCheckDriver } from "./helpers/checks";
@@ -100,4 +103,41 @@ test("measures again until the deadline: traffic that starts late still passes",
   const { outs } = await driver.create("send-rate", once({ deadlineMs: 1000 }));
   expect((outs.result as Props).measurements).toBeGreaterThan(1);
   expect(driver.host.output()).toContain("send-rate: measurement 1: no-traffic");
+});
+
+/** A /metrics that always answers `text`: for values the stand-in gateway never produces. */
+async function fixedMetrics(text: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((_req, res) => res.end(text));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
+  return { url, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+test("series whose sum overflows to Infinity are named nan, never a pass", async () => {
+  const big = [
+    'baileys_messages_sent_total{status="success",session="a"} 1.7e308',
+    'baileys_messages_sent_total{status="success",session="b"} 1.7e308',
+    'baileys_messages_sent_total{status="failed"} 0',
+  ].join("\n");
+  const metrics = await fixedMetrics(`${big}\n`);
+  try {
+    expect(await failure({ metricsUrl: metrics.url })).toBe(
+      `send rate at ${metrics.url}: not healthy within 0s (1 measurement); last: ` +
+        'nan in the first scrape: baileys_messages_sent_total{status="success"} sums to Infinity',
+    );
+  } finally {
+    await metrics.close();
+  }
+});
+
+test("finite counters whose rate overflows are named nan: NaN and Infinity fail every threshold, so they must not pass", () => {
+  const T = { minPerMinute: 1, maxFailureRatio: 0.05, noTraffic: "fail" as const };
+  const ok = (success: number, failed: number) => ({ kind: "ok" as const, success, failed });
+  expect(judgeSendRate(ok(1e308, 0), ok(1.7e308, 0), 30000, T)).toEqual({
+    pass: false,
+    case: "nan",
+    warning: false,
+    message: "nan: the counters give no finite rate (success 1e+308 → 1.7e+308, failed 0 → 0 in 30.0s)",
+    windowMs: 30000,
+  });
 });

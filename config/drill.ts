@@ -76,12 +76,23 @@ const KEYS = [
 ];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:@+-]*$/;
 
+/**
+ * Why `value` cannot name a session or queue (undefined when it can): the rule for the config and for
+ * the gateway's own session list alike. A session also names a Pulumi resource, whose URN separates
+ * its parts with `::`.
+ */
+export function nameProblem(value: unknown): string | undefined {
+  if (typeof value !== "string" || !NAME.test(value)) return `${JSON.stringify(value)} is not a name (letters, digits, _ . : @ + -)`;
+  if (value.includes("::")) return `${JSON.stringify(value)} contains "::", which separates the parts of a Pulumi URN`;
+  return undefined;
+}
+
 function nameList(key: string, value: unknown, example: string): string[] {
   const fix = `set a list, e.g. ["${example}"]`;
   if (!Array.isArray(value) || value.length === 0) throw new ConfigError(key, "is not a non-empty list", fix);
   for (const v of value) {
-    if (typeof v !== "string" || !NAME.test(v))
-      throw new ConfigError(key, `${JSON.stringify(v)} is not a name (letters, digits, _ . : @ + -)`, fix);
+    const problem = nameProblem(v);
+    if (problem) throw new ConfigError(key, problem, fix);
   }
   if (new Set(value).size !== value.length) throw new ConfigError(key, "lists a name twice", "list each once");
   return value as string[];
@@ -93,7 +104,7 @@ function parseTestMessage(value: unknown): TestMessageConfig {
   rejectUnknownKeys("drill.testMessage", value, ["chatId", "session", "text", "confirmUrl", "confirmTimeoutMs"]);
   if (typeof value.chatId !== "string" || value.chatId.trim() === "")
     throw new ConfigError("drill.testMessage.chatId", "is not set", "set the test chat's WhatsApp id, e.g. 60123456789@s.whatsapp.net");
-  if (value.session !== undefined && (typeof value.session !== "string" || !NAME.test(value.session))) {
+  if (value.session !== undefined && nameProblem(value.session)) {
     throw new ConfigError(
       "drill.testMessage.session",
       `${JSON.stringify(value.session)} is not a session id`,

@@ -6,6 +6,7 @@
  */
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { withNextSteps } from "../notify/nextSteps";
 import type { RestoreConfig } from "../config/restore";
 import { HOUR_MS } from "../lib/time";
 import type { RestoreSecrets } from "../config";
@@ -37,11 +38,14 @@ export function s3Location(config: RestoreConfig): S3Location {
 export function findBackupToRestore(config: RestoreConfig, secrets: RestoreSecrets): Promise<BackupPreview> {
   return new Promise((resolve, reject) => {
     pulumi.all([secrets.s3AccessKeyId, secrets.s3SecretAccessKey]).apply(([accessKeyId, secretAccessKey]) => {
-      findLatestBackup(s3Location(config), { accessKeyId, secretAccessKey }, Date.now()).then((backup) => {
-        if (backup.type === "unrecognized") pulumi.log.warn(`the restore will fail: ${backup.problem}`);
-        pulumi.log.info(`restore test will restore ${describeBackup(backup)}`);
-        resolve(backup);
-      }, reject);
+      findLatestBackup(s3Location(config), { accessKeyId, secretAccessKey }, Date.now()).then(
+        (backup) => {
+          if (backup.type === "unrecognized") pulumi.log.warn(`the restore will fail: ${backup.problem}`);
+          pulumi.log.info(`restore test will restore ${describeBackup(backup)}`);
+          resolve(backup);
+        },
+        (err: Error) => reject(new Error(withNextSteps(err.message, "restore"))),
+      );
     });
   });
 }

@@ -7,6 +7,7 @@
 import type { NotifyConfig, RollbackConfig, TrackerConfig } from "../config/notify";
 import { excerpt, requestOk } from "../lib/http";
 import type { Log } from "../lib/log";
+import { redact, redactDeep } from "../lib/redact";
 import { entryTimestamp, markdownCode, markdownTable, writeOpsLogEntry } from "../lib/opsLog";
 import type { Notice } from "./message";
 import { describeDeliveries, NotifyCredentials, sendNotice } from "./notifier";
@@ -166,8 +167,10 @@ export async function fileIncident(
     const id = String(created.number ?? created.id ?? "");
     return { incident: { id, url: String(created.html_url ?? created.url ?? `${tracker.url}/${id}`) } };
   } catch (err) {
-    // An answer that is not JSON is the tracker's fault too: its own words, not a stack trace.
-    return { error: (err as Error).name === "HttpCallError" ? (err as Error).message : `the tracker: ${(err as Error).message}` };
+    // An answer that is not JSON is the tracker's fault too: its own words, not a stack trace. A tracker
+    // that echoes the request (its token, a URL with a password) is redacted here, before any log or report.
+    const message = (err as Error).name === "HttpCallError" ? (err as Error).message : `the tracker: ${(err as Error).message}`;
+    return { error: redact(message, [token]) };
   }
 }
 
@@ -201,8 +204,10 @@ export interface LastChange {
  */
 export async function announceImageChange(olds: Record<string, ImageRef>, news: NoticeInputs, log: Log): Promise<LastChange> {
   const at = new Date();
+  const secrets = [news.trackerToken, news.notifyCredentials];
   const changes = imageChanges(olds, news.images);
-  let event: RollbackEvent = { stack: news.stack, at: at.toISOString(), changes, checks: news.checks };
+  // Check results quote peers (health bodies, gateway answers): redacted before they reach a report or a notice.
+  let event: RollbackEvent = { stack: news.stack, at: at.toISOString(), changes, checks: redactDeep(news.checks, secrets) };
   if (news.rollback.tracker) {
     const filed = await fileIncident(news.rollback.tracker, news.trackerToken || undefined, event, news.notify.timeoutMs);
     event = { ...event, incident: filed.incident, incidentError: filed.error };
@@ -217,7 +222,10 @@ export async function announceImageChange(olds: Record<string, ImageRef>, news: 
   const notified = describeDeliveries(await sendNotice(news.notify, news.notifyCredentials, rollbackNotice(event), [news.trackerToken]));
   const incident = event.incident?.url ?? `not filed (${event.incidentError ?? "no tracker configured"})`;
   const trouble = event.incidentError || notified.includes("FAILED") || notified.startsWith("no transport");
-  const line = `rollback notice: ${changes.map((c) => `${c.service} ${c.from}→${c.to}`).join(", ")}; incident ${incident}; post-mortem ${files.markdownPath}; notice ${notified}`;
+  const line = redact(
+    `rollback notice: ${changes.map((c) => `${c.service} ${c.from}→${c.to}`).join(", ")}; incident ${incident}; post-mortem ${files.markdownPath}; notice ${notified}`,
+    secrets,
+  );
   (trouble ? log.warn : log.info)(line);
   return { at: event.at, changes, incident: event.incident?.url ?? "", postMortem: files.markdownPath, notified };
 }

@@ -17,7 +17,8 @@ import { startProviderHost } from "../harness/providerHost";
 import { entryTimestamp } from "../lib/opsLog";
 import type { GatewayFaults } from "../sim/standins/gateway";
 import { BackupStore, startBackupStore, stopStrayClusters } from "./backupStore";
-import { FAULTS, Fault, NEXT_STEPS, parseFault, parseProcedures, Procedure, PROCEDURES, STALE_BACKUP_HOURS } from "./faults";
+import { NEXT_STEPS, withNextSteps } from "../notify/nextSteps";
+import { FAULTS, Fault, parseFault, parseProcedures, Procedure, PROCEDURES, STALE_BACKUP_HOURS } from "./faults";
 import { Lifecycle, withRehearsalEnv, withSignalCleanup } from "./lifecycle";
 import { startLocalSpec1 } from "./localSpec1";
 import { indent, ProcedureFailure, ProcedureOutcome, ProcedureResult, RehearsalContext } from "./procedure";
@@ -153,9 +154,8 @@ async function runProcedure(ctx: RehearsalContext, procedure: Procedure): Promis
   } catch (err) {
     const outcome = err instanceof ProcedureFailure ? err.outcome : { verification: [] };
     const next = NEXT_STEPS[procedure];
-    ctx.log(
-      `\n  ✗ ${procedure} FAILED:\n${indent((err as Error).message, "    ")}\n  What to do next:\n${next.map((n) => `    - ${n}`).join("\n")}`,
-    );
+    // A provider's failure already ends with the next steps; a failure before any provider ran gets them here.
+    ctx.log(`\n  ✗ ${procedure} FAILED:\n${indent(withNextSteps((err as Error).message, procedure), "    ")}`);
     return { procedure, ok: false, ms: Date.now() - started, error: (err as Error).message, next, ...outcome };
   }
 }

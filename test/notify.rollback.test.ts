@@ -139,6 +139,29 @@ test("a tracker that is down does not fail the rollback: the notice says the inc
   expect(String(hook.items[0].json.text)).toContain("Incident: not filed (the tracker: ECONNREFUSED");
 });
 
+test("a tracker echoing the token and a password-bearing URL: neither reaches the log, the post-mortem JSON or the notice", async () => {
+  const echo = await startWebhookReceiver({
+    status: 401,
+    respond: (c) => ({ message: `Bad credentials: ${c.headers.authorization}`, debug: "REDIS_URL=redis://:echoed-pw-91@redis:6379/0" }),
+  });
+  try {
+    const echoing = { url: `${echo.url}/issues` };
+    // A check result that quotes a peer which printed a database URL (the checks redact their own secrets at source).
+    const quoting = { ...variant(rolledBack, echoing), checks: { apiHealth: { body: "db postgres://app:quoted-pw-33@db/spec1" } } };
+    const { id, outs } = await host.create(NOTICE, variant(before, echoing));
+    const after = await host.update(NOTICE, id, outs, quoting);
+    const json = fs.readFileSync(String((after.lastChange as Props).postMortem).replace(/\.md$/, ".json"), "utf8");
+    const notice = String(hook.items[0].json.text);
+    expect(notice).toContain('Incident: not filed (the tracker: HTTP 401: {"message":"Bad credentials: Bearer [redacted]"');
+    expect(json).toContain("redis://:[redacted]@redis:6379/0");
+    for (const leak of [notice, json, host.output(), JSON.stringify(after)]) {
+      for (const secret of ["SECRET-tracker-token-8a1f", "echoed-pw-91", "quoted-pw-33"]) expect(leak).not.toContain(secret);
+    }
+  } finally {
+    await echo.close();
+  }
+});
+
 test("tags and changes are read from references, digests included", () => {
   expect(tagOf("registry:5000/app-api:20240418@sha256:" + "a".repeat(64))).toBe("20240418");
   expect(tagOf("registry:5000/app-api")).toBe("registry:5000/app-api");

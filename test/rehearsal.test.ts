@@ -12,7 +12,8 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { FAULTS, Fault, NEXT_STEPS } from "../rehearsal/faults";
+import { NEXT_STEPS } from "../notify/nextSteps";
+import { FAULTS, Fault } from "../rehearsal/faults";
 import { diffStacks, formatPreview } from "../rehearsal/previewDiff";
 import { rehearse, RehearsalResult } from "../rehearsal/rehearse";
 

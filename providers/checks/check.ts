@@ -5,6 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Log } from "../../lib/log";
+import { redactDeep, redactingLog } from "../../lib/redact";
+import { explainFailure } from "../../notify/nextSteps";
 import { changedKeys, omit, secretsHash, wireSafe } from "../identity";
 import { Args, DynamicResource, engineLog, replaceOn, typedProvider } from "../kit";
 
@@ -40,8 +42,11 @@ export function checkProvider<I extends object>(
       return replaceOn(checkChanges(olds, news as Record<string, unknown>, secretKeys));
     },
     async create(inputs) {
-      const result = wireSafe(await run(inputs, engineLog(`${kind}: `)));
       const plain = inputs as Record<string, unknown>;
+      // Whatever a peer echoes (a 401 body with the token) is redacted from the log, the error and the result.
+      const secrets = secretKeys.map((k) => plain[k]);
+      const log = redactingLog(engineLog(`${kind}: `), secrets);
+      const result = wireSafe(redactDeep(await explainFailure("rollback", secrets, () => run(inputs, log)), secrets));
       const outs: CheckOutputs = { ...publicInputs(plain, secretKeys), result };
       if (secretKeys.length > 0) outs.secretsHash = secretsHash(plain, secretKeys);
       return { id: `${kind}-${Date.now().toString(36)}`, outs };

@@ -4,18 +4,13 @@ import { OutcomeInputs, outcomeStep } from "../../drill/steps";
 import { Args, DynamicResource } from "../kit";
 import { stepProvider } from "./step";
 
-export const provider = stepProvider((i) => `outcome-${i.runId}`, [], outcomeStep);
+const SECRETS = ["gatewayToken", "notifyCredentials"] as const;
+export const provider = stepProvider((i) => `outcome-${i.runId}`, [], outcomeStep, SECRETS);
 
 export class DrillOutcome extends DynamicResource {
   declare readonly report: pulumi.Output<string>;
 
   constructor(name: string, args: Args<OutcomeInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(
-      provider,
-      { module: "drill", type: "DrillOutcome", secrets: ["gatewayToken", "notifyCredentials"], outputs: ["report", "notified"] },
-      name,
-      args,
-      opts,
-    );
+    super(provider, { module: "drill", type: "DrillOutcome", secrets: SECRETS, outputs: ["report", "notified"] }, name, args, opts);
   }
 }

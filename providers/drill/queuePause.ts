@@ -4,7 +4,8 @@ import { pauseStep, QueueStepInputs } from "../../drill/steps";
 import { Args, DynamicResource } from "../kit";
 import { stepProvider } from "./step";
 
-export const provider = stepProvider((i) => `pause-${i.runId}`, ["queues", "queuePrefix"], pauseStep);
+const SECRETS = ["redisUrl"] as const;
+export const provider = stepProvider((i) => `pause-${i.runId}`, ["queues", "queuePrefix"], pauseStep, SECRETS);
 
 export class QueuePause extends DynamicResource {
   declare readonly pausedByDrill: pulumi.Output<string[]>;
@@ -14,7 +15,7 @@ export class QueuePause extends DynamicResource {
   constructor(name: string, args: Args<QueueStepInputs>, opts?: pulumi.CustomResourceOptions) {
     super(
       provider,
-      { module: "drill", type: "QueuePause", secrets: ["redisUrl"], outputs: ["pausedByDrill", "alreadyPaused", "leftoverFrom"] },
+      { module: "drill", type: "QueuePause", secrets: SECRETS, outputs: ["pausedByDrill", "alreadyPaused", "leftoverFrom"] },
       name,
       args,
       opts,

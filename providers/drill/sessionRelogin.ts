@@ -5,7 +5,8 @@ import { ReloginInputs, reloginStep } from "../../drill/steps";
 import { Args, DynamicResource } from "../kit";
 import { stepProvider } from "./step";
 
-export const provider = stepProvider((i) => `${i.session}-${i.runId}`, ["session"], reloginStep);
+const SECRETS = ["gatewayToken", "notifyCredentials"] as const;
+export const provider = stepProvider((i) => `${i.session}-${i.runId}`, ["session"], reloginStep, SECRETS);
 
 export class SessionRelogin extends DynamicResource {
   declare readonly ok: pulumi.Output<boolean>;
@@ -16,7 +17,7 @@ export class SessionRelogin extends DynamicResource {
     const shape = {
       module: "drill",
       type: "SessionRelogin",
-      secrets: ["gatewayToken", "notifyCredentials"],
+      secrets: SECRETS,
       outputs: ["ok", "result", "attempts", "escalation"],
     };
     super(provider, shape, name, args, opts);

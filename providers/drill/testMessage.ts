@@ -5,12 +5,13 @@ import { TestMessageInputs, testMessageStep } from "../../drill/steps";
 import { Args, DynamicResource } from "../kit";
 import { stepProvider } from "./step";
 
-export const provider = stepProvider((i) => `test-message-${i.runId}`, ["chatId", "session"], testMessageStep);
+const SECRETS = ["gatewayToken"] as const;
+export const provider = stepProvider((i) => `test-message-${i.runId}`, ["chatId", "session"], testMessageStep, SECRETS);
 
 export class TestMessage extends DynamicResource {
   declare readonly report: pulumi.Output<TestMessageReport>;
 
   constructor(name: string, args: Args<TestMessageInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(provider, { module: "drill", type: "TestMessage", secrets: ["gatewayToken"], outputs: ["report"] }, name, args, opts);
+    super(provider, { module: "drill", type: "TestMessage", secrets: SECRETS, outputs: ["report"] }, name, args, opts);
   }
 }

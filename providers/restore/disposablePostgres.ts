@@ -4,13 +4,14 @@
  * settings is a different server: replaced, the old one removed first (it holds the port).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { explainFailure } from "../../notify/nextSteps";
 import { createServer, deleteServer, ServerOutputs, ServerRequest, serverIdentity } from "../../restore/disposableServer";
 import { changedKeys, wireSafe } from "../identity";
 import { Args, DynamicResource, engineLog, replaceOn, typedProvider } from "../kit";
 
 export const provider = typedProvider<ServerRequest, ServerOutputs>({
   async create(inputs) {
-    const server = await createServer(inputs, engineLog());
+    const server = await explainFailure("restore", [], () => createServer(inputs, engineLog()));
     return { id: server.instanceId, outs: wireSafe(server) };
   },
   async diff(_id, olds, news) {

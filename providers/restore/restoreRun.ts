@@ -4,6 +4,7 @@
  * jobs or smoke SQL replaces it, i.e. runs the test again; destroy has nothing to undo.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { explainFailure } from "../../notify/nextSteps";
 import { restoreIdentity, RestoreRunInputs, RestoreSummary, runAndFileRestoreTest } from "../../restore/restoreTest";
 import { changedKeys, wireSafe } from "../identity";
 import { Args, DynamicResource, engineLog, replaceOn, typedProvider } from "../kit";
@@ -12,7 +13,7 @@ type RestoreRunOutputs = { identity: ReturnType<typeof restoreIdentity>; report:
 
 export const provider = typedProvider<RestoreRunInputs, RestoreRunOutputs>({
   async create(inputs) {
-    const { name, summary } = await runAndFileRestoreTest(inputs, engineLog());
+    const { name, summary } = await explainFailure("restore", [inputs.credentials], () => runAndFileRestoreTest(inputs, engineLog()));
     return { id: name, outs: wireSafe({ identity: restoreIdentity(inputs), report: summary }) };
   },
   async diff(_id, olds, news) {

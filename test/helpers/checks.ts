@@ -4,6 +4,7 @@
  */
 import { ProviderHost, ProviderCallError, startProviderHost } from "../../harness/providerHost";
 import { Props } from "../../harness/program";
+import { withNextSteps } from "../../notify/nextSteps";
 import { runStack, StackRunOptions } from "./program";
 
 export const CHECKS = ["api-health", "web-console", "send-rate", "queues", "qr-path"] as const;
@@ -22,7 +23,7 @@ export interface CheckDriver {
   readonly host: ProviderHost;
   /** Runs a check's create with its captured inputs and the given settings overridden. */
   create(check: CheckName, overrides: Props): Promise<{ id: string; outs: Props }>;
-  /** The provider's error message when create fails; throws if it passed. */
+  /** The provider's error message when create fails, less the rollback's next steps it must end with; throws if it passed. */
   failure(check: CheckName, overrides: Props): Promise<string>;
 }
 
@@ -36,7 +37,12 @@ export async function startCheckDriver(inputs: Record<CheckName, Props>): Promis
       try {
         await create(check, overrides);
       } catch (err) {
-        if (err instanceof ProviderCallError) return err.message;
+        if (err instanceof ProviderCallError) {
+          // Every check failure ends with what to do next (notify/nextSteps.ts), exactly once.
+          const bare = err.message.slice(0, err.message.indexOf("\nWhat to do next:"));
+          expect(err.message).toBe(withNextSteps(bare, "rollback"));
+          return bare;
+        }
         throw err;
       }
       throw new Error(`${check} passed; a failure was expected`);

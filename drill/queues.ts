@@ -98,3 +98,28 @@ export async function pausedQueues(target: QueueTarget, names: readonly string[]
     return paused;
   });
 }
+
+export interface MarkedResume {
+  /** Queue → the run id of the drill that paused it: resumed now, marker cleared. */
+  readonly resumed: Record<string, string>;
+  /** Paused without a drill's marker (an operator's pause): left paused. */
+  readonly leftPaused: string[];
+}
+
+/**
+ * After a drill that could not resume (cancelled job, SIGKILL): resumes exactly the queues that carry a
+ * drill's marker and clears it; a queue paused without one is someone's deliberate pause and stays.
+ */
+export async function resumeMarkedQueues(target: QueueTarget, names: readonly string[]): Promise<MarkedResume> {
+  return withQueues(target, names, async (queues, redis) => {
+    const resumed: Record<string, string> = {};
+    const leftPaused: string[] = [];
+    for (const [name, queue] of queues) {
+      const marker = await redis.get(markerKey(target.prefix, name));
+      if (marker) resumed[name] = marker;
+      else if (await queue.isPaused()) leftPaused.push(name);
+    }
+    await resumeWith(queues, redis, target.prefix, Object.keys(resumed));
+    return { resumed, leftPaused };
+  });
+}

@@ -53,6 +53,8 @@ export function stripSecrets(value: unknown): unknown {
 
 export interface ProviderHost {
   readonly port: number;
+  /** The host's process id: a test kills it as a runner's job cancellation would. */
+  readonly pid: number;
   check(name: string, olds: Props, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }>;
   diff(name: string, id: string, olds: Props, news: Props): Promise<DiffResult>;
   create(name: string, props: Props): Promise<{ id: string; outs: Props }>;
@@ -112,6 +114,7 @@ export async function startProviderHost(opts: StartOptions = {}): Promise<Provid
 
   return {
     port,
+    pid: child.pid!,
     async check(name, olds, news) {
       const resp = await call<any>("check", request(provproto.CheckRequest, name, { olds, news }));
       return {

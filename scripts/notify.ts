@@ -11,7 +11,7 @@ import { parseArgs } from "util";
 import { NOTICE_KINDS, NoticeKind, parseNotifyConfig } from "../config/notify";
 import { readStackConfig } from "../config/stackFile";
 import type { Notice } from "../notify/message";
-import { describeDeliveries, sendNotice } from "../notify/notifier";
+import { describeDeliveries, NotifyCredentials, sendNotice } from "../notify/notifier";
 import { Preset, PRESETS, presetNotice } from "../notify/presets";
 
 export function noticeFromArgs(argv: string[]): { stack: string; stackDir?: string; notice: Notice } {
@@ -44,18 +44,19 @@ export function noticeFromArgs(argv: string[]): { stack: string; stackDir?: stri
   };
 }
 
+/** A pipeline's transport secrets: from the environment (CI secrets), never from the command line. */
+export function credentialsFromEnv(env: NodeJS.ProcessEnv): NotifyCredentials {
+  return {
+    webhookUrl: env.SPEC1_NOTIFY_WEBHOOK_URL || undefined,
+    smtpUsername: env.SPEC1_SMTP_USERNAME || undefined,
+    smtpPassword: env.SPEC1_SMTP_PASSWORD || undefined,
+  };
+}
+
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { stack, stackDir, notice } = noticeFromArgs(argv);
   const config = parseNotifyConfig(readStackConfig(stack, stackDir).notify);
-  const deliveries = await sendNotice(
-    config,
-    {
-      webhookUrl: env.SPEC1_NOTIFY_WEBHOOK_URL || undefined,
-      smtpUsername: env.SPEC1_SMTP_USERNAME || undefined,
-      smtpPassword: env.SPEC1_SMTP_PASSWORD || undefined,
-    },
-    notice,
-  );
+  const deliveries = await sendNotice(config, credentialsFromEnv(env), notice);
   process.stderr.write(`notify (${notice.kind}): ${describeDeliveries(deliveries)}\n`);
   return deliveries.length > 0 && deliveries.every((d) => d.ok) ? 0 : 1;
 }

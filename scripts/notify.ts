@@ -1,12 +1,14 @@
 /**
  * Sends a notice from a pipeline, through the transports of a stack's `spec1:notify` config.
- *   npx tsx scripts/notify.ts --stack drill --preset drill-pre-notice [--link <run url>]
+ *   npx tsx scripts/notify.ts --stack drill --preset drill-pre-notice [--at <ISO start>] [--link <run url>]
+ *   npx tsx scripts/notify.ts --stack restore --preset restore-failure [--attach <report.md>] [--line "…"]
  *   npx tsx scripts/notify.ts --stack prod --kind rollback --subject "…" --line "…" [--line "…"]
  * (`--stack-dir <dir>` reads Pulumi.<stack>.yaml from another directory.)
  * Transport secrets come from the environment (CI secrets), never from the command line:
  *   SPEC1_NOTIFY_WEBHOOK_URL, SPEC1_SMTP_USERNAME, SPEC1_SMTP_PASSWORD.
  * Exits 1 when no transport is configured or any delivery failed.
  */
+import * as fs from "fs";
 import { parseArgs } from "util";
 import { NOTICE_KINDS, NoticeKind, parseNotifyConfig } from "../config/notify";
 import { readStackConfig } from "../config/stackFile";
@@ -25,13 +27,21 @@ export function noticeFromArgs(argv: string[]): { stack: string; stackDir?: stri
       kind: { type: "string" },
       subject: { type: "string" },
       line: { type: "string", multiple: true },
+      at: { type: "string" },
+      attach: { type: "string" },
     },
   });
   if (!values.stack) throw new Error("--stack is required (the Pulumi stack whose spec1:notify config to use, e.g. drill)");
   if (values.preset !== undefined) {
     if (!(PRESETS as readonly string[]).includes(values.preset))
       throw new Error(`--preset ${values.preset} is not one of ${PRESETS.join(", ")}`);
-    return { stack: values.stack, stackDir: values["stack-dir"], notice: presetNotice(values.preset as Preset, values.link) };
+    const startsAt = values.at ? new Date(values.at) : undefined;
+    if (startsAt && Number.isNaN(startsAt.getTime()))
+      throw new Error(`--at ${values.at} is not a time; use an ISO time, e.g. 2026-11-30T01:00:00Z`);
+    // A missing file is "no report": the run stopped before writing it, which the notice says.
+    const report = values.attach && fs.existsSync(values.attach) ? fs.readFileSync(values.attach, "utf8") : undefined;
+    const opts = { link: values.link, startsAt, report, lines: values.line };
+    return { stack: values.stack, stackDir: values["stack-dir"], notice: presetNotice(values.preset as Preset, opts) };
   }
   if (!values.kind || !(NOTICE_KINDS as readonly string[]).includes(values.kind))
     throw new Error(`--kind must be one of ${NOTICE_KINDS.join(", ")} (or use --preset)`);

@@ -140,6 +140,28 @@ describe("scripts/notify.ts, as the pipelines call it", () => {
     expect(smtp.items[0].to).toEqual(["oncall@laptoppro.my", "lead.engineer@laptoppro.my"]);
     expect(mailText(smtp.items[0].raw)).toContain("The disposable Postgres container is kept running for debugging");
     expect(mailText(smtp.items[0].raw)).not.toContain(CREDS.smtpPassword);
+    expect(hook.items[0].json.text).toContain("No restore report was written: the run stopped before the restore finished");
+  });
+
+  test("restore-failure carries the report when there is one, with the pipeline's lines; its secrets redacted", async () => {
+    const report = path.join(dir, "restore-2026-12-02.md");
+    fs.writeFileSync(
+      report,
+      `# Restore test FAILED\n\nsmoke users: 0 rows\nserver postgres://restore:leaked-pw-5@127.0.0.1:55432/restore_test\n`,
+    );
+    const code = await main(
+      ["--stack", "cli", "--stack-dir", dir, "--preset", "restore-failure", "--attach", report, "--line", "Job status: cancelled"],
+      {
+        SPEC1_NOTIFY_WEBHOOK_URL: `${hook.url}/hook`,
+        SPEC1_SMTP_USERNAME: CREDS.smtpUsername,
+        SPEC1_SMTP_PASSWORD: CREDS.smtpPassword,
+      },
+    );
+    expect(code).toBe(0);
+    const text = String(hook.items[0].json.text);
+    expect(text).toContain("The restore report:\nJob status: cancelled\n\n```\n# Restore test FAILED\n\nsmoke users: 0 rows\n");
+    expect(text).toContain("postgres://restore:[redacted]@127.0.0.1:55432/restore_test");
+    expect(text).not.toContain("leaked-pw-5");
   });
 
   test("the pre-notice preset says the drill starts in 15 minutes; a failed delivery exits 1", async () => {
@@ -148,12 +170,17 @@ describe("scripts/notify.ts, as the pipelines call it", () => {
     });
     expect(code).toBe(1); // no SMTP credentials: the relay refuses the mail
     expect(hook.items[0].json.text).toContain("*Weekly QR re-login drill starts at 09:00 MYT (in 15 minutes)*");
+    // A delayed run announces the time the drill will really start (scheduleGuard.ts drill-start).
+    await main(["--stack", "cli", "--stack-dir", dir, "--preset", "drill-pre-notice", "--at", "2026-11-30T02:35:00Z"], {
+      SPEC1_NOTIFY_WEBHOOK_URL: `${hook.url}/hook`,
+    });
+    expect(hook.items[1].json.text).toContain("*Weekly QR re-login drill starts at 10:35 MYT (in 15 minutes)*");
   });
 
   test("arguments are checked before anything is sent", () => {
     expect(() => noticeFromArgs(["--preset", "drill-pre-notice"])).toThrow("--stack is required");
     expect(() => noticeFromArgs(["--stack", "drill", "--preset", "party"])).toThrow(
-      "--preset party is not one of drill-pre-notice, drill-run-failed, restore-failure",
+      "--preset party is not one of drill-pre-notice, restore-failure",
     );
     expect(() => noticeFromArgs(["--stack", "drill", "--kind", "gossip", "--subject", "x"])).toThrow(
       "--kind must be one of preNotice, drillResult, escalation, restoreFailure, rollback",

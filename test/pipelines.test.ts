@@ -152,6 +152,20 @@ describe("secrets and the state backend", () => {
 });
 
 describe("cancellation and failure paths", () => {
+  test("the missed-report alert never stops the run that makes it", () => {
+    for (const [file, job] of [
+      ["drill.yml", "notice"],
+      ["restore-test.yml", "guard"],
+    ]) {
+      const s = step(file, job, (s) => (s.run ?? "").includes("missed-report"));
+      expect({ file, if: s.if, continueOnError: (s as { "continue-on-error"?: boolean })["continue-on-error"] }).toEqual({
+        file,
+        if: "github.event_name == 'schedule'",
+        continueOnError: true,
+      });
+    }
+  });
+
   test("the drill: a cancelled or report-less run resumes the queues by the drill's marker and notifies", () => {
     const s = step("drill.yml", "drill", (s) => (s.run ?? "").includes("drill:resume"));
     expect(s.if).toBe("cancelled() || (failure() && hashFiles('reports/drill-*.json') == '')");

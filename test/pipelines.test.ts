@@ -183,12 +183,16 @@ describe("cancellation and failure paths", () => {
   test("every job that runs pulumi up releases the lock only when its own update was stopped", () => {
     const ups = jobs().filter((j) => j.job.steps.some((s) => (s.run ?? "").includes("exec pulumi up")));
     expect(ups.map((j) => `${j.file}:${j.name}`)).toEqual(["drill.yml:drill", "restore-test.yml:restore", "rollback.yml:up"]);
-    for (const { job } of ups) {
-      const up = job.steps.find((s) => (s.run ?? "").includes("exec pulumi up"))!;
-      expect(up.id).toBe("up");
-      expect(up.run).toMatch(/echo \$\$ > "\$RUNNER_TEMP\/spec1-pulumi-[^"]+\.pid"\n\s*exec pulumi up/);
+    for (const { file, job } of ups) {
+      const locking = job.steps.filter((s) => /exec pulumi (up|destroy)/.test(s.run ?? ""));
+      for (const s of locking) expect(s.run).toMatch(/echo \$\$ > "\$RUNNER_TEMP\/spec1-pulumi-[^"]+\.pid"\n\s*exec pulumi (up|destroy)/);
+      const stopped = locking.map((s) => `steps.${s.id}.outcome == 'cancelled'`);
       const release = job.steps.find((s) => (s.run ?? "").includes("releaseStackLock.sh"))!;
-      expect(release.if).toBe("cancelled() && steps.up.outcome == 'cancelled'");
+      expect({ file, if: release.if }).toEqual({
+        file,
+        if: stopped.length === 1 ? `cancelled() && ${stopped[0]}` : `cancelled() && (${stopped.join(" || ")})`,
+      });
+      expect(locking.map((s) => s.id)).toEqual(file === "restore-test.yml" ? ["up", "destroy"] : ["up"]);
     }
   });
 

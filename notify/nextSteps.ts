@@ -43,6 +43,12 @@ export function withNextSteps(message: string, procedure: Procedure): string {
   return [message, NEXT_HEADING, ...NEXT_STEPS[procedure].map((step) => `  - ${step}`)].join("\n");
 }
 
+/** The message without the next steps it ends with (a report that lists them on their own). */
+export function withoutNextSteps(message: string): string {
+  const at = message.indexOf(`\n${NEXT_HEADING}`);
+  return at < 0 ? message : message.slice(0, at);
+}
+
 /**
  * Runs a provider's work; a failure comes back with its message redacted (`secrets`: the resource's
  * secret inputs) and ending with the procedure's next steps, which is what `pulumi up` prints.

@@ -17,7 +17,7 @@ import { startProviderHost } from "../harness/providerHost";
 import { entryTimestamp } from "../lib/opsLog";
 import type { GatewayFaults } from "../sim/standins/gateway";
 import { BackupStore, startBackupStore, stopStrayClusters } from "./backupStore";
-import { NEXT_STEPS, withNextSteps } from "../notify/nextSteps";
+import { NEXT_STEPS, withNextSteps, withoutNextSteps } from "../notify/nextSteps";
 import { FAULTS, Fault, parseFault, parseProcedures, Procedure, PROCEDURES, STALE_BACKUP_HOURS } from "./faults";
 import { Lifecycle, withRehearsalEnv, withSignalCleanup } from "./lifecycle";
 import { startLocalSpec1 } from "./localSpec1";
@@ -156,7 +156,9 @@ async function runProcedure(ctx: RehearsalContext, procedure: Procedure): Promis
     const next = NEXT_STEPS[procedure];
     // A provider's failure already ends with the next steps; a failure before any provider ran gets them here.
     ctx.log(`\n  ✗ ${procedure} FAILED:\n${indent(withNextSteps((err as Error).message, procedure), "    ")}`);
-    return { procedure, ok: false, ms: Date.now() - started, error: (err as Error).message, next, ...outcome };
+    // The summary lists `next` under the error: keep them out of the error itself.
+    const error = withoutNextSteps((err as Error).message);
+    return { procedure, ok: false, ms: Date.now() - started, error, next, ...outcome };
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { ProviderHost, ProviderCallError, startProviderHost } from "../../harness/providerHost";
 import { Props } from "../../harness/program";
-import { withNextSteps } from "../../notify/nextSteps";
+import { withNextSteps, withoutNextSteps } from "../../notify/nextSteps";
 import { runStack, StackRunOptions } from "./program";
 
 export const CHECKS = ["api-health", "web-console", "send-rate", "queues", "qr-path"] as const;
@@ -39,7 +39,7 @@ export async function startCheckDriver(inputs: Record<CheckName, Props>): Promis
       } catch (err) {
         if (err instanceof ProviderCallError) {
           // Every check failure ends with what to do next (notify/nextSteps.ts), exactly once.
-          const bare = err.message.slice(0, err.message.indexOf("\nWhat to do next:"));
+          const bare = withoutNextSteps(err.message);
           expect(err.message).toBe(withNextSteps(bare, "rollback"));
           return bare;
         }

@@ -4,7 +4,7 @@
  * only fetches raw values and secrets from Pulumi.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AppConfig, parseAppConfig } from "./app";
+import { AppConfig, parseAppConfig, parseServiceSecretEnv, Service } from "./app";
 import { ChecksConfig, parseChecksConfig } from "./checks";
 import { DrillConfig, parseDrillConfig } from "./drill";
 import { ConfigError, oneOf } from "./fields";
@@ -23,6 +23,8 @@ export interface AppSecrets {
   readonly s3AccessKeyId: pulumi.Output<string>;
   readonly s3SecretAccessKey: pulumi.Output<string>;
   readonly gatewayToken: pulumi.Output<string>;
+  /** Per service, its other secret environment variables (`serviceSecretEnv`, optional). */
+  readonly serviceSecretEnv: pulumi.Output<Record<Service, Record<string, string>>>;
 }
 
 /** The notifier, for every role: `spec1:notify`, and its transport secrets (each optional). */
@@ -78,8 +80,10 @@ function readRaw(cfg: pulumi.Config, keys: readonly string[]): Record<string, un
   return raw;
 }
 
-function readAppSecrets(cfg: pulumi.Config): AppSecrets {
+function readAppSecrets(cfg: pulumi.Config, app: AppConfig): AppSecrets {
+  const extra = cfg.getSecretObject<unknown>("serviceSecretEnv") ?? pulumi.secret<unknown>(undefined);
   return {
+    serviceSecretEnv: extra.apply((value) => parseServiceSecretEnv(value, app.services)),
     databaseUrl: cfg.requireSecret("databaseUrl"),
     redisUrl: cfg.requireSecret("redisUrl"),
     s3AccessKeyId: cfg.requireSecret("s3AccessKeyId"),
@@ -101,16 +105,28 @@ export function loadConfig(): AppStackConfig | RestoreStackConfig | DrillStackCo
   const role = oneOf("role", cfg.get("role"), ROLES, "app");
   switch (role) {
     case "app": {
-      const raw = readRaw(cfg, ["registry", "imageTags", "imageRepositories", "dockerHost", "network", "services", "checks"]);
+      const appKeys = [
+        "registry",
+        "imageTags",
+        "imageRepositories",
+        "dockerHost",
+        "network",
+        "networkLabels",
+        "services",
+        "volumes",
+        "adoption",
+      ];
+      const raw = readRaw(cfg, [...appKeys, "checks"]);
       const rollback = {
         config: parseRollbackConfig(readRaw(cfg, ["rollback"]).rollback),
         trackerToken: cfg.getSecret("trackerToken") ?? pulumi.secret(""),
       };
+      const app = parseAppConfig(raw);
       return {
         role,
-        app: parseAppConfig(raw),
+        app,
         checks: parseChecksConfig(raw.checks),
-        secrets: readAppSecrets(cfg),
+        secrets: readAppSecrets(cfg, app),
         notify: readNotify(cfg),
         rollback,
       };

@@ -80,7 +80,7 @@ describe("bad config fails before any resource, naming the key and the fix", () 
     [
       "unknown service setting",
       { services: { api: { enviroment: {} } } },
-      "services.api.enviroment: is not a known key; use one of env, ports",
+      "services.api.enviroment: is not a known key; use one of containerName, env, ports, restart, volumes, healthcheck, command",
     ],
   ];
   test.each(cases)("%s", async (_label, config, message) => {

@@ -25,11 +25,20 @@ const PROVIDERS = {
   message: "procedures (checks/, drill/, restore/, notify/) are called by providers, never the other way round",
 };
 const PROCEDURES = {
-  group: ["**/checks/**", "**/drill/**", "**/restore/**", "**/notify/**", "**/providers/**", "**/components/**", "**/config/**"],
+  group: [
+    "**/checks/**",
+    "**/drill/**",
+    "**/restore/**",
+    "**/notify/**",
+    "**/adopt/**",
+    "**/providers/**",
+    "**/components/**",
+    "**/config/**",
+  ],
   message: "lib/ is the bottom layer: it imports nothing of the project's but lib/",
 };
 const ABOVE_CONFIG = {
-  group: ["**/checks/**", "**/drill/**", "**/restore/**", "**/notify/**", "**/providers/**", "**/components/**"],
+  group: ["**/checks/**", "**/drill/**", "**/restore/**", "**/notify/**", "**/adopt/**", "**/providers/**", "**/components/**"],
   message: "config/ reads and validates settings; it imports only lib/ and config/",
 };
 
@@ -45,7 +54,7 @@ export default tseslint.config(
   { files: ["config/**/*.ts"], ignores: ["config/index.ts"], rules: restrict(PULUMI, HARNESS, SIM, TOOLS, ABOVE_CONFIG) },
   { files: ["config/index.ts"], rules: restrict(HARNESS, SIM, TOOLS, ABOVE_CONFIG) },
   {
-    files: ["checks/**/*.ts", "drill/**/*.ts", "restore/**/*.ts", "notify/**/*.ts", "scripts/**/*.ts"],
+    files: ["checks/**/*.ts", "drill/**/*.ts", "restore/**/*.ts", "notify/**/*.ts", "adopt/**/*.ts", "scripts/**/*.ts"],
     rules: restrict(PULUMI, HARNESS, SIM, TOOLS, PROVIDERS),
   },
   { files: ["index.ts", "components/**/*.ts", "providers/**/*.ts"], rules: restrict(HARNESS, SIM, TOOLS) },

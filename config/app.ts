@@ -9,7 +9,9 @@ import { ContainerSpec, parseContainerSpec, PortMapping, VolumeMount } from "./c
 export const SERVICES = ["web", "api", "worker", "baileys"] as const;
 export type Service = (typeof SERVICES)[number];
 
-export type AppSecretKey = "databaseUrl" | "redisUrl" | "s3AccessKeyId" | "s3SecretAccessKey" | "gatewayToken";
+/** The app stack's own secrets (`pulumi config set --secret <key>`), each required. */
+export const APP_SECRET_KEYS = ["databaseUrl", "redisUrl", "s3AccessKeyId", "s3SecretAccessKey", "gatewayToken"] as const;
+export type AppSecretKey = (typeof APP_SECRET_KEYS)[number];
 
 /** Which stack secrets each service receives, as which environment variables. */
 export const SECRET_ENV: Readonly<Record<Service, ReadonlyArray<readonly [string, AppSecretKey]>>> = {

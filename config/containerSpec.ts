@@ -192,14 +192,19 @@ function parseNetworks(key: string, value: unknown): ExtraNetwork[] {
 }
 
 /** The CPU count as pulumi-docker writes it back (`nanoInt64ToDecimalString`): "2.0", "1.5", "0.25". */
+export function cpusFromNanos(nanos: bigint): string {
+  const whole = nanos / 1_000_000_000n;
+  const fraction = (nanos % 1_000_000_000n).toString().padStart(9, "0").replace(/0+$/, "");
+  return `${whole}.${fraction || "0"}`;
+}
+
+/** A CPU count as configured ("1.5", 2, "0.25"), written as pulumi-docker reads it back. */
 export function canonicalCpus(key: string, value: unknown): string {
   const text = typeof value === "number" ? String(value) : value;
   const match = typeof text === "string" ? /^(\d+)(?:\.(\d{1,9}))?$/.exec(text) : null;
   const nanos = match ? BigInt(match[1]) * 1_000_000_000n + BigInt((match[2] ?? "").padEnd(9, "0") || "0") : 0n;
   if (!match || nanos === 0n) throw new ConfigError(key, `${JSON.stringify(value)} is not a CPU count above 0`, 'set e.g. "1.5"');
-  const whole = nanos / 1_000_000_000n;
-  const fraction = (nanos % 1_000_000_000n).toString().padStart(9, "0").replace(/0+$/, "");
-  return `${whole}.${fraction || "0"}`;
+  return cpusFromNanos(nanos);
 }
 
 function parseLimits(key: string, raw: Record<string, unknown>) {

@@ -6,11 +6,12 @@
  *   drill    — the weekly QR re-login drill: `pulumi preview` names the sessions, `pulumi up` runs it
  */
 import { AppServices } from "./components/appServices";
-import { PostDeployChecks } from "./components/postDeployChecks";
+import { CHECK_IMAGES, PostDeployChecks } from "./components/postDeployChecks";
 import { findSessionsToDrill, QrDrill } from "./components/qrDrill";
 import { findBackupToRestore, RestoreTest } from "./components/restoreTest";
 import { RollbackNotice } from "./providers/rollback/rollbackNotice";
 import { DrillStackConfig, loadConfig, RestoreStackConfig, AppStackConfig } from "./config";
+import { checksWaitMs } from "./config/notify";
 
 // Read and validate all config before any resource is registered.
 const config = loadConfig();
@@ -24,10 +25,11 @@ function appStack(cfg: AppStackConfig) {
     after: Object.values(app.containers),
     secrets: cfg.secrets,
   });
-  // Runbook "Post-Rollback": once the checks passed, an image change is announced, filed and given a post-mortem.
+  // Runbook "Post-Rollback": beside the checks (not after them, so a failure is told too), an image change is
+  // announced as a rollback or a release with the checks' verdicts; a rollback is filed and given a post-mortem.
   const notice = new RollbackNotice("spec1-rollback-notice", {
     images: app.images,
-    checks: checks.results,
+    watch: { runId: cfg.checks.runId, verifies: CHECK_IMAGES, waitMs: checksWaitMs(cfg.rollback.config, cfg.checks) },
     rollback: cfg.rollback.config,
     notify: cfg.notify.config,
     notifyCredentials: cfg.notify.credentials,

@@ -14,6 +14,15 @@ import { ChecksConfig } from "../config/checks";
 import { Service } from "../config/app";
 import { RunningImage } from "./appServices";
 
+/** The images each check verifies, by check kind: a new digest of one re-runs exactly these checks. */
+export const CHECK_IMAGES: Readonly<Record<string, readonly Service[]>> = {
+  "api-health": ["api"],
+  "web-console": ["web"],
+  "send-rate": ["baileys"],
+  queues: ["worker"],
+  "qr-path": ["baileys"],
+};
+
 export interface PostDeployChecksArgs {
   /** Parsed `spec1:checks` (defaults in CHECKS_DEFAULTS). */
   readonly config: ChecksConfig;
@@ -50,28 +59,29 @@ export class PostDeployChecks extends pulumi.ComponentResource {
     this.registerOutputs({ results: this.results });
   }
 
-  private digest(args: PostDeployChecksArgs, service: Service): pulumi.Output<string> {
-    return args.images.apply((images) => images[service].digest);
+  /** The digests a check of `kind` verifies, by service (CHECK_IMAGES). */
+  private imagesOf(args: PostDeployChecksArgs, kind: string): Record<string, pulumi.Output<string>> {
+    return Object.fromEntries(CHECK_IMAGES[kind].map((s) => [s, args.images.apply((images) => images[s].digest)]));
   }
 
   private checkApiHealth(name: string, args: PostDeployChecksArgs, opts: pulumi.CustomResourceOptions) {
-    const images = { api: this.digest(args, "api") };
+    const images = this.imagesOf(args, "api-health");
     return new ApiHealthCheck(`${name}-api-health`, { runId: args.config.runId, images, ...args.config.health }, opts);
   }
 
   private checkWebConsole(name: string, args: PostDeployChecksArgs, opts: pulumi.CustomResourceOptions) {
-    const images = { web: this.digest(args, "web") };
+    const images = this.imagesOf(args, "web-console");
     return new WebConsoleCheck(`${name}-web-console`, { runId: args.config.runId, images, ...args.config.web }, opts);
   }
 
   private checkSendRate(name: string, args: PostDeployChecksArgs, opts: pulumi.CustomResourceOptions) {
-    const images = { baileys: this.digest(args, "baileys") };
+    const images = this.imagesOf(args, "send-rate");
     const settings = { runId: args.config.runId, images, ...args.config.sendRate, gatewayToken: args.secrets.gatewayToken };
     return new SendRateCheck(`${name}-send-rate`, settings, opts);
   }
 
   private checkQueues(name: string, args: PostDeployChecksArgs, opts: pulumi.CustomResourceOptions) {
-    const images = { worker: this.digest(args, "worker") };
+    const images = this.imagesOf(args, "queues");
     return new QueuesCheck(
       `${name}-queues`,
       { runId: args.config.runId, images, ...args.config.queues, redisUrl: args.secrets.redisUrl },
@@ -80,7 +90,7 @@ export class PostDeployChecks extends pulumi.ComponentResource {
   }
 
   private checkQrPath(name: string, args: PostDeployChecksArgs, opts: pulumi.CustomResourceOptions) {
-    const images = { baileys: this.digest(args, "baileys") };
+    const images = this.imagesOf(args, "qr-path");
     const { httpUrl, wsUrl } = args.config.gateway;
     const settings = { runId: args.config.runId, images, httpUrl, wsUrl, ...args.config.qr, gatewayToken: args.secrets.gatewayToken };
     return new QrPathCheck(`${name}-qr-path`, settings, opts);

@@ -6,6 +6,7 @@
 import {
   ConfigError,
   isObject,
+  MAX_TIMER_MS,
   optionalBoolean,
   optionalMs,
   optionalNumber,
@@ -14,6 +15,7 @@ import {
   optionalUrl,
   rejectUnknownKeys,
 } from "./fields";
+import type { ChecksConfig } from "./checks";
 import { REPORTS_DIR } from "./shared";
 
 export const NOTICE_KINDS = ["preNotice", "drillResult", "escalation", "restoreFailure", "rollback"] as const;
@@ -140,9 +142,27 @@ export interface RollbackConfig {
   readonly tracker?: TrackerConfig;
   /** Where the post-mortem skeleton is written, beside the other reports. */
   readonly reportsDir: string;
+  /** How long the notice waits for the checks' verdicts; absent: checksWaitMs() of the checks config. */
+  readonly checksWaitMs?: number;
 }
 
+/** Room for pulumi-docker to replace a container (delete, create, start) before its checks begin. */
+const CONTAINER_REPLACE_MS = 60000;
+
 export const ROLLBACK_DEFAULTS = { labels: ["incident", "rollback"], reportsDir: REPORTS_DIR } as const;
+
+/** The notice's wait: configured, or the longest check (its deadline plus one request or measurement past it) plus a replacement. */
+export function checksWaitMs(rollback: RollbackConfig, checks: ChecksConfig): number {
+  if (rollback.checksWaitMs !== undefined) return rollback.checksWaitMs;
+  const longest = Math.max(
+    checks.health.deadlineMs + checks.health.requestTimeoutMs,
+    checks.web.deadlineMs + checks.web.requestTimeoutMs,
+    checks.sendRate.deadlineMs + checks.sendRate.windowMs + checks.sendRate.requestTimeoutMs,
+    checks.queues.deadlineMs + checks.queues.connectTimeoutMs,
+    checks.qr.deadlineMs + checks.qr.requestTimeoutMs,
+  );
+  return Math.min(longest + CONTAINER_REPLACE_MS, MAX_TIMER_MS);
+}
 
 function parseTracker(value: unknown): TrackerConfig | undefined {
   if (value === undefined) return undefined;
@@ -172,11 +192,12 @@ export function parseRollbackConfig(value: unknown): RollbackConfig {
   const raw = optionalSection(
     "rollback",
     value,
-    ["tracker", "reportsDir"],
+    ["tracker", "reportsDir", "checksWaitMs"],
     '{"tracker": {"url": "https://api.github.com/repos/<owner>/<repo>/issues"}}',
   );
   return {
     tracker: parseTracker(raw.tracker),
     reportsDir: optionalString("rollback.reportsDir", raw.reportsDir, ROLLBACK_DEFAULTS.reportsDir),
+    checksWaitMs: raw.checksWaitMs === undefined ? undefined : optionalMs("rollback.checksWaitMs", raw.checksWaitMs, 600000),
   };
 }

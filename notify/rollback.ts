@@ -1,98 +1,108 @@
 /**
- * What follows a rollback (runbook §3 "Post-Rollback"): the from→to tag of each changed service, the
- * post-deploy check results, the incident in the tracker and a post-mortem skeleton. Pure functions,
- * except `fileIncident`, the one call to the tracker (a generic JSON webhook in the shape of GitHub's
- * issues API: POST {title, body, labels}; tagging an open incident: POST …/<n>/labels and …/<n>/comments).
+ * What follows an image change (runbook §3 "Post-Rollback"), told as it is: a rollback or a release,
+ * whose post-deploy checks passed, failed, or gave no verdict. A rollback opens (or comments) an
+ * incident and gets a post-mortem skeleton whatever its outcome; a failure notice carries the failing
+ * check's message and the next steps. `fileIncident` is the one call to the tracker (a generic JSON
+ * webhook shaped like GitHub's issues API: POST {title, body, labels}; tagging an open incident: POST
+ * …/<n>/labels and …/<n>/comments).
  */
 import type { NotifyConfig, RollbackConfig, TrackerConfig } from "../config/notify";
+import { awaitOutcomes, CheckRunKey } from "../lib/checkOutcomes";
 import { excerpt, requestOk } from "../lib/http";
 import type { Log } from "../lib/log";
-import { redact, redactDeep } from "../lib/redact";
 import { entryTimestamp, markdownCode, markdownTable, writeOpsLogEntry } from "../lib/opsLog";
+import { redact, redactDeep } from "../lib/redact";
+import { ChangeKind, changeKind, changeSummary, ImageChange, ImageRef, imageChanges, recordTags, TagHistory } from "./imageChanges";
 import type { Notice } from "./message";
 import { describeDeliveries, NotifyCredentials, sendNotice } from "./notifier";
+import { nextSteps } from "./changeNextSteps";
+import { withoutNextSteps } from "./nextSteps";
 
-export interface ImageRef {
-  readonly reference: string;
-  readonly digest: string;
+export type Outcome = "passed" | "failed" | "unknown";
+
+/** What one affected check reported: `passed` undefined = no verdict within the wait. */
+export interface CheckReport {
+  readonly passed?: boolean;
+  readonly result?: unknown;
+  readonly message?: string;
 }
 
-export interface ImageChange {
-  readonly service: string;
-  readonly from: string;
-  readonly to: string;
-  readonly fromDigest: string;
-  readonly toDigest: string;
-}
-
-/** The tag of `<repository>:<tag>[@sha256:…]`, or the whole reference when it has none. */
-export function tagOf(reference: string): string {
-  const withoutDigest = reference.split("@")[0];
-  const colon = withoutDigest.lastIndexOf(":");
-  return colon > withoutDigest.lastIndexOf("/") ? withoutDigest.slice(colon + 1) : reference;
-}
-
-export function imageChanges(olds: Record<string, ImageRef>, news: Record<string, ImageRef>): ImageChange[] {
-  return Object.keys(news)
-    .sort()
-    .filter((s) => olds[s]?.reference !== news[s].reference || olds[s]?.digest !== news[s].digest)
-    .map((s) => ({
-      service: s,
-      from: olds[s] ? tagOf(olds[s].reference) : "(new)",
-      to: tagOf(news[s].reference),
-      fromDigest: olds[s]?.digest ?? "",
-      toDigest: news[s].digest,
-    }));
-}
-
-export function changeSummary(changes: readonly ImageChange[]): string {
-  return changes.map((c) => `${c.service} ${c.from} → ${c.to}${c.from === c.to ? " (re-pushed tag, new digest)" : ""}`).join(", ");
-}
-
-/** One line per check: its name and what it measured. */
-export function checkLines(checks: Record<string, unknown>): string[] {
-  return Object.entries(checks).map(([name, result]) => `${name}: ${excerpt(JSON.stringify(result), 240)}`);
+/** Which images each check verifies (by check kind), the checks' run id, and how long to wait for them. */
+export interface CheckWatch {
+  readonly runId: string;
+  readonly verifies: Readonly<Record<string, readonly string[]>>;
+  readonly waitMs: number;
 }
 
 export interface RollbackEvent {
   readonly stack: string;
   readonly at: string;
+  readonly kind: ChangeKind;
+  readonly outcome: Outcome;
+  /** The same change verified again (a pulumi up after a failed one). */
+  readonly retry: boolean;
   readonly changes: readonly ImageChange[];
-  readonly checks: Record<string, unknown>;
+  readonly checks: Readonly<Record<string, CheckReport>>;
+  readonly waitMs: number;
+  readonly history: TagHistory;
   readonly incident?: { url: string; id: string };
   readonly incidentError?: string;
   readonly postMortemPath?: string;
 }
 
-export function rollbackNotice(e: RollbackEvent): Notice {
+const Kind = (k: ChangeKind) => (k === "rollback" ? "Rollback" : "Release");
+
+export function eventTitle(e: RollbackEvent): string {
+  const on = `${Kind(e.kind)} on ${e.stack}`;
+  const summary = changeSummary(e.changes);
+  if (e.outcome === "failed") return `${on} FAILED its post-deploy checks: ${summary}`;
+  if (e.outcome === "unknown") return `${on}: no post-deploy check verdict within ${Math.round(e.waitMs / 1000)}s: ${summary}`;
+  return e.retry ? `${on}: post-deploy checks pass on retry: ${summary}` : `${on}: ${summary}`;
+}
+
+/** One line per affected check: its verdict and what it measured or why it failed. */
+export function checkLines(e: Pick<RollbackEvent, "checks" | "waitMs">): string[] {
+  return Object.entries(e.checks).map(([kind, r]) => {
+    if (r.passed === true) return `${kind}: passed ${excerpt(JSON.stringify(r.result ?? {}), 240)}`;
+    if (r.passed === false) return `${kind}: FAILED: ${excerpt(r.message ?? "", 600)}`;
+    return `${kind}: no verdict within ${Math.round(e.waitMs / 1000)}s (it did not run, or did not finish)`;
+  });
+}
+
+export function eventNotice(e: RollbackEvent): Notice {
+  const failures = Object.entries(e.checks).filter(([, r]) => r.passed === false);
   const incident = e.incident
     ? `Incident: ${e.incident.url}`
     : `Incident: not filed${e.incidentError ? ` (${e.incidentError})` : " (no tracker configured)"}`;
   return {
     kind: "rollback",
-    subject: `Rollback on ${e.stack}: ${changeSummary(e.changes)}`,
+    subject: eventTitle(e),
     lines: [
-      ...e.changes.map((c) => `${c.service}: ${c.from} → ${c.to} (${c.toDigest})`),
-      "Post-deploy checks passed:",
-      ...checkLines(e.checks).map((l) => `  ${l}`),
-      incident,
-      `Post-mortem skeleton: ${e.postMortemPath ?? "not written"} — schedule the post-mortem.`,
+      ...e.changes.map((c) => `${c.service}: ${c.from} → ${c.to} (${c.toDigest}) — ${c.kind}: ${c.why}`),
+      `Post-deploy checks ${e.outcome === "passed" ? "passed" : e.outcome === "failed" ? "failed" : "gave no verdict"}:`,
+      ...checkLines(e).map((l) => `  ${l}`),
+      ...(e.kind === "rollback"
+        ? [incident, `Post-mortem skeleton: ${e.postMortemPath ?? "not written"} — schedule the post-mortem.`]
+        : []),
+      ...(e.outcome === "passed" ? [] : ["Next steps:", ...nextSteps(e).map((l, i) => `  ${i + 1}. ${l}`)]),
     ],
+    // The failing checks' own words in full (the QR check's gateway log lines among them).
+    block: failures.length > 0 ? failures.map(([kind, r]) => `${kind}: ${r.message ?? ""}`.slice(0, 4000)).join("\n\n") : undefined,
   };
 }
 
 export function incidentBody(e: RollbackEvent): string {
   return [
-    `Rollback of stack \`${e.stack}\` at ${e.at}.`,
+    `${Kind(e.kind)} of stack \`${e.stack}\` at ${e.at}: post-deploy checks ${e.outcome}.`,
     "",
     markdownTable(
-      ["service", "from", "to", "running digest"],
-      e.changes.map((c) => [c.service, c.from, c.to, c.toDigest]),
+      ["service", "from", "to", "running digest", "kind"],
+      e.changes.map((c) => [c.service, c.from, c.to, c.toDigest, `${c.kind}: ${c.why}`]),
     ),
     "",
-    "Post-deploy checks passed:",
+    "Post-deploy checks:",
     "",
-    markdownCode(checkLines(e.checks).join("\n")),
+    markdownCode(checkLines(e).join("\n")),
   ].join("\n");
 }
 
@@ -108,7 +118,7 @@ export function postMortemMarkdown(e: RollbackEvent): string {
     "| --- | --- |",
     "| _fill in_ | first sign of the problem (alert, report) |",
     "| _fill in_ | decision to roll back |",
-    `| ${e.at} | rollback applied by \`pulumi up\`; post-deploy checks passed |`,
+    `| ${e.at} | rollback applied by \`pulumi up\`; post-deploy checks ${e.outcome}${e.retry ? " (on retry)" : ""} |`,
     "",
     "## Tags",
     "",
@@ -139,7 +149,7 @@ export function postMortemMarkdown(e: RollbackEvent): string {
   ].join("\n");
 }
 
-/** Opens an incident, or tags and comments the configured one. Never throws: the rollback already happened. */
+/** Opens an incident, or tags and comments an open one. Never throws: the change already happened. */
 export async function fileIncident(
   tracker: TrackerConfig,
   token: string | undefined,
@@ -156,14 +166,10 @@ export async function fileIncident(
     if (tracker.incident) {
       const base = `${tracker.url}/${tracker.incident}`;
       await post(`${base}/labels`, { labels: tracker.labels });
-      const comment = await post(`${base}/comments`, { body });
+      const comment = await post(`${base}/comments`, { body: `**${eventTitle(event)}**\n\n${body}` });
       return { incident: { id: tracker.incident, url: String(comment.html_url ?? base) } };
     }
-    const created = await post(tracker.url, {
-      title: `Rollback on ${event.stack}: ${changeSummary(event.changes)}`,
-      body,
-      labels: tracker.labels,
-    });
+    const created = await post(tracker.url, { title: eventTitle(event), body, labels: tracker.labels });
     const id = String(created.number ?? created.id ?? "");
     return { incident: { id, url: String(created.html_url ?? created.url ?? `${tracker.url}/${id}`) } };
   } catch (err) {
@@ -178,8 +184,8 @@ export interface NoticeInputs {
   readonly stack: string;
   /** The running images (AppServices.images). */
   readonly images: Record<string, ImageRef>;
-  /** What each post-deploy check measured (PostDeployChecks.results): also makes the notice wait for them. */
-  readonly checks: Record<string, unknown>;
+  /** The checks to wait for: the notice does not depend on their success, so it hears a failure too. */
+  readonly watch: CheckWatch;
   readonly rollback: RollbackConfig;
   readonly notify: NotifyConfig;
   /** Webhook URL and SMTP credentials. Secret. */
@@ -190,42 +196,134 @@ export interface NoticeInputs {
 
 export interface LastChange {
   readonly at: string;
-  readonly changes: ImageChange[];
+  readonly kind: ChangeKind;
+  readonly outcome: Outcome;
+  readonly changes: readonly ImageChange[];
+  /** Per affected check: its verdict (undefined: none) and, when it failed, why. */
+  readonly checks: Readonly<Record<string, { passed?: boolean; message?: string }>>;
   /** The incident's URL, empty when none was filed. */
   readonly incident: string;
+  readonly incidentId?: string;
   readonly postMortem: string;
   readonly notified: string;
 }
 
+/** What the notice remembers between updates: the images it last announced, the tags seen, the last change. */
+export interface NoticeState {
+  readonly images: Record<string, ImageRef>;
+  readonly history?: TagHistory;
+  readonly lastChange?: LastChange;
+}
+
+/** A change whose checks have not passed yet: the next up verifies it again. */
+export function pendingChange(olds: NoticeState): LastChange | undefined {
+  return olds.lastChange && olds.lastChange.outcome !== "passed" ? olds.lastChange : undefined;
+}
+
+/** The checks an image change re-runs (those verifying a changed service), keyed as the checks report themselves. */
+function affectedChecks(watch: CheckWatch, services: readonly string[], images: Record<string, ImageRef>): CheckRunKey[] {
+  return Object.entries(watch.verifies)
+    .filter(([, verified]) => verified.some((s) => services.includes(s)))
+    .map(([kind, verified]) => ({ kind, runId: watch.runId, images: Object.fromEntries(verified.map((s) => [s, images[s].digest])) }));
+}
+
 /**
- * After an image change whose checks passed: the incident filed (or tagged), the post-mortem skeleton
- * written, the stakeholders told. Never throws: the change itself has happened, a notice or tracker
- * problem is a warning.
+ * Waits for the verdicts of the checks this change re-runs, then announces it as what it is. Never
+ * throws: the change itself has happened; a notice or tracker problem is a warning.
  */
-export async function announceImageChange(olds: Record<string, ImageRef>, news: NoticeInputs, log: Log): Promise<LastChange> {
-  const at = new Date();
-  const secrets = [news.trackerToken, news.notifyCredentials];
-  const changes = imageChanges(olds, news.images);
-  // Check results quote peers (health bodies, gateway answers): redacted before they reach a report or a notice.
-  let event: RollbackEvent = { stack: news.stack, at: at.toISOString(), changes, checks: redactDeep(news.checks, secrets) };
-  if (news.rollback.tracker) {
-    const filed = await fileIncident(news.rollback.tracker, news.trackerToken || undefined, event, news.notify.timeoutMs);
-    event = { ...event, incident: filed.incident, incidentError: filed.error };
-  }
-  const files = writeOpsLogEntry(
-    news.rollback.reportsDir,
-    `postmortem-${news.stack}-${entryTimestamp(at)}`,
-    postMortemMarkdown(event),
-    event,
+export async function announceImageChange(
+  olds: NoticeState,
+  news: NoticeInputs,
+  log: Log,
+): Promise<{ history: TagHistory; lastChange: LastChange }> {
+  const history = olds.history ?? recordTags({}, olds.images);
+  const fresh = imageChanges(olds.images, news.images, history);
+  const pending = fresh.length === 0 ? pendingChange(olds) : undefined;
+  const changes = pending?.changes ?? fresh;
+  const awaited = pending
+    ? affectedChecks(
+        news.watch,
+        changes.map((c) => c.service),
+        news.images,
+      ).filter((k) => pending.checks[k.kind]?.passed !== true)
+    : affectedChecks(
+        news.watch,
+        changes.map((c) => c.service),
+        news.images,
+      );
+  log.info(
+    `image change ${changeSummary(changes)}: waiting for ${awaited.map((k) => k.kind).join(", ") || "no check"} (at most ${Math.round(news.watch.waitMs / 1000)}s)`,
   );
-  event = { ...event, postMortemPath: files.markdownPath };
-  const notified = describeDeliveries(await sendNotice(news.notify, news.notifyCredentials, rollbackNotice(event), [news.trackerToken]));
-  const incident = event.incident?.url ?? `not filed (${event.incidentError ?? "no tracker configured"})`;
-  const trouble = event.incidentError || notified.includes("FAILED") || notified.startsWith("no transport");
-  const line = redact(
-    `rollback notice: ${changes.map((c) => `${c.service} ${c.from}→${c.to}`).join(", ")}; incident ${incident}; post-mortem ${files.markdownPath}; notice ${notified}`,
+  const verdicts = await awaitOutcomes(awaited, news.watch.waitMs, (left) =>
+    log.info(`image change: still waiting for ${left.join(", ")}`),
+  );
+  // The checks' words quote peers (health bodies, gateway answers); their own next steps give way to the notice's.
+  const secrets = [news.trackerToken, news.notifyCredentials];
+  const checks = redactDeep(
+    Object.fromEntries(
+      [...verdicts].map(([kind, o]): [string, CheckReport] => [
+        kind,
+        o === undefined ? {} : o.passed ? { passed: true, result: o.result } : { passed: false, message: withoutNextSteps(o.message) },
+      ]),
+    ),
     secrets,
   );
-  (trouble ? log.warn : log.info)(line);
-  return { at: event.at, changes, incident: event.incident?.url ?? "", postMortem: files.markdownPath, notified };
+  const reports = Object.values(checks);
+  const outcome: Outcome = reports.some((r) => r.passed === false) ? "failed" : reports.every((r) => r.passed) ? "passed" : "unknown";
+  const kind = changeKind(changes);
+  const at = new Date();
+  let event: RollbackEvent = {
+    stack: news.stack,
+    at: at.toISOString(),
+    kind,
+    outcome,
+    retry: pending !== undefined,
+    changes,
+    checks,
+    waitMs: news.watch.waitMs,
+    history,
+  };
+  let postMortem = "";
+  if (kind === "rollback") {
+    if (news.rollback.tracker) {
+      // A retry reports on the incident its first attempt opened.
+      const tracker =
+        pending?.incidentId && !news.rollback.tracker.incident
+          ? { ...news.rollback.tracker, incident: pending.incidentId }
+          : news.rollback.tracker;
+      const filed = await fileIncident(tracker, news.trackerToken || undefined, event, news.notify.timeoutMs);
+      event = { ...event, incident: filed.incident, incidentError: filed.error };
+    }
+    postMortem = writeOpsLogEntry(
+      news.rollback.reportsDir,
+      `postmortem-${news.stack}-${entryTimestamp(at)}`,
+      postMortemMarkdown(event),
+      event,
+    ).markdownPath;
+    event = { ...event, postMortemPath: postMortem };
+  }
+  const notified = describeDeliveries(await sendNotice(news.notify, news.notifyCredentials, eventNotice(event), [news.trackerToken]));
+  const trouble = outcome !== "passed" || event.incidentError || notified.includes("FAILED") || notified.startsWith("no transport");
+  const incident =
+    kind === "rollback"
+      ? `; incident ${event.incident?.url ?? `not filed (${event.incidentError ?? "no tracker configured"})`}; post-mortem ${postMortem}`
+      : "";
+  (trouble ? log.warn : log.info)(redact(`${eventTitle(event)}${incident}; notice ${notified}`, secrets));
+  const lastChange: LastChange = {
+    at: event.at,
+    kind,
+    outcome,
+    changes,
+    checks: Object.fromEntries(
+      Object.entries(checks).map(([k, r]) => [
+        k,
+        r.passed === false ? { passed: false, message: excerpt(r.message ?? "", 600) } : { passed: r.passed },
+      ]),
+    ),
+    incident: event.incident?.url ?? "",
+    incidentId: event.incident?.id ?? pending?.incidentId,
+    postMortem,
+    notified,
+  };
+  return { history: recordTags(history, news.images), lastChange };
 }

@@ -10,6 +10,7 @@ import * as readline from "readline";
 import type { ProviderHost, Props } from "../harness/providerHost";
 import { applyStep, Deployed, EngineSession, planStep, Responder, StepKind, StepResult, UpEvents } from "../harness/engine";
 import type { Lifecycle } from "./lifecycle";
+import { sleep } from "../lib/poll";
 import type { CapturedStack, FromChild, ProgramRequest, ToChild } from "./programChild";
 
 export type { CapturedStack, ProgramRequest } from "./programChild";
@@ -124,8 +125,12 @@ export class ProgramRunner {
         else if (m.kind === "done") finish({ resources: m.stack.resources, outputs: m.stack.outputs });
         else if (!session.failed) finish({ programError: m.error });
       };
+      // A failed step ends the program's process; the engine still lets the steps already running finish
+      // (the rollback notice, waiting beside a failed check, among them).
       const onExit = (code: number | null, signal: string | null) =>
-        finish(session.failed ? {} : { programError: `the program's process ended (${signal ?? code})` });
+        void whenIdle(session).then(() =>
+          finish(session.failed ? {} : { programError: `the program's process ended (${signal ?? code})` }),
+        );
       child.proc.on("message", onMessage).once("exit", onExit);
       child.send({ kind: "run", request });
     });
@@ -145,4 +150,9 @@ export class ProgramRunner {
     this.child = undefined;
     await (await child)?.stop();
   }
+}
+
+/** Resolves once no step of the session is running (each is bounded by its own provider's deadlines). */
+async function whenIdle(session: EngineSession): Promise<void> {
+  while (!session.idle) await sleep(50);
 }

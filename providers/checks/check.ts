@@ -4,6 +4,7 @@
  * image digest, `runId` or a secret replaces it, i.e. runs the check again. Nothing to delete.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { reportOutcome } from "../../lib/checkOutcomes";
 import type { Log } from "../../lib/log";
 import { redactDeep, redactingLog } from "../../lib/redact";
 import { explainFailure } from "../../notify/nextSteps";
@@ -46,7 +47,10 @@ export function checkProvider<I extends object>(
       // Whatever a peer echoes (a 401 body with the token) is redacted from the log, the error and the result.
       const secrets = secretKeys.map((k) => plain[k]);
       const log = redactingLog(engineLog(`${kind}: `), secrets);
-      const result = wireSafe(redactDeep(await explainFailure("rollback", secrets, () => run(inputs, log)), secrets));
+      // The verdict also goes to the image-change notice, which waits beside the checks (lib/checkOutcomes.ts).
+      const key = { kind, runId: String(plain.runId), images: plain.images as Record<string, string> };
+      const checked = () => explainFailure("rollback", secrets, async () => redactDeep(await run(inputs, log), secrets));
+      const result = wireSafe(await reportOutcome(key, checked));
       const outs: CheckOutputs = { ...publicInputs(plain, secretKeys), result };
       if (secretKeys.length > 0) outs.secretsHash = secretsHash(plain, secretKeys);
       return { id: `${kind}-${Date.now().toString(36)}`, outs };

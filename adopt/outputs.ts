@@ -1,7 +1,7 @@
 /**
  * What adoption hands the team besides the stack config: the `pulumi import` file (containers, network,
  * volumes, under the program's own names), the commands that move each secret from the running
- * containers into `pulumi config set --secret` through a pipe (no value on a screen or in a file),
+ * containers into `pulumi config set --secret` through a pipe (no value on a screen or in a plain file),
  * and the `pulumi` command lines of the procedure, all as data.
  */
 import { AppSecretKey, Service, SERVICES } from "../config/app";

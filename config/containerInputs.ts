@@ -29,12 +29,13 @@ export function goDuration(ms: number): string {
  * the provider cannot read back from a container it did not create are left as they run: after
  * `pulumi import` they are absent from the state (or shaped differently), and each of them but
  * `healthcheck` replaces the container when it differs. kreuzwerker v4.5.0
- * `resourceDockerContainerRead`: env and labels are deliberately not read, volumes are not read,
- * ports and log_opts only when already in the state, networks_advanced names networks by ID, `image`
- * is the tag the container was started with (this stack runs a digest), mounts gain the daemon's
- * volume options; `healthcheck` is here because this stack replaces on its change.
+ * `resourceDockerContainerRead`: env and labels are deliberately not read, ports and log_opts only
+ * when already in the state, networks_advanced names networks by ID, `image` is the tag the container
+ * was started with (this stack runs a digest), mounts gain the daemon's volume options (and a `-v`
+ * bind is no mount at all: `volumes` is never read); `healthcheck` is here because this stack replaces
+ * on its change.
  */
-export const ADOPTION_IGNORES = ["image", "envs", "labels", "volumes", "mounts", "ports", "logOpts", "networksAdvanced", "healthcheck"];
+export const ADOPTION_IGNORES = ["image", "envs", "labels", "mounts", "ports", "logOpts", "networksAdvanced", "healthcheck"];
 
 /** Docker labels as pulumi-docker takes them, sorted by name; none is `undefined` (an unset input). */
 export function labelList(labels: Readonly<Record<string, string>>): { label: string; value: string }[] | undefined {

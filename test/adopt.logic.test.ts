@@ -5,6 +5,7 @@ import { secretReason } from "../adopt/secrets";
 import { adoptedConfig, splitImage } from "../adopt/stackConfig";
 import type { Adoption } from "../adopt/stackConfig";
 import type { ServiceFindings } from "../adopt/containers";
+import { adoptArgs } from "../scripts/adopt";
 
 const HOST = "ssh://deploy@app-host";
 
@@ -119,4 +120,31 @@ test("secrets become pipelines from the container into pulumi config set, with n
     "",
   ]);
   expect(secretConflicts(a)).toEqual(["databaseUrl: api and worker run with different values; the stack gives them one (api's)"]);
+});
+
+test("usage errors name the option and the fix", () => {
+  const error = (argv: string[]) => {
+    try {
+      adoptArgs(argv, "/nonexistent");
+    } catch (err) {
+      return (err as Error).message;
+    }
+    throw new Error("no error");
+  };
+  expect(error(["--docker-host", HOST])).toBe("--stack is required (the Pulumi stack to adopt into, e.g. prod)");
+  expect(error(["--stack", "prod"])).toBe(
+    "--docker-host is required (e.g. ssh://deploy@app-host), or set spec1:dockerHost in Pulumi.prod.yaml",
+  );
+  expect(error(["--stack", "prod", "--docker-host", HOST, "--container", "db=pg"])).toBe(
+    "--container db=pg: use <service>=<container name>, service one of web, api, worker, baileys",
+  );
+  expect(error(["--stack", "prod", "--docker-host", HOST, "--timeout-ms", "soon"])).toBe(
+    "--timeout-ms soon: not a whole number of milliseconds above 0",
+  );
+  expect(adoptArgs(["--stack", "prod", "--docker-host", HOST, "--container", "api=spec1-api-1"], "/srv/ops")).toMatchObject({
+    containers: { api: "spec1-api-1" },
+    out: "/srv/ops/adopt-prod",
+    stackDir: "/srv/ops",
+    timeoutMs: 30000,
+  });
 });

@@ -2,6 +2,8 @@
 import { parseAppConfig, parseServiceSecretEnv } from "../config/app";
 import { containerInputs, goDuration } from "../config/containerInputs";
 import { canonicalCpus } from "../config/containerSpec";
+import { parseChecksConfig } from "../config/checks";
+import { checksWaitMs, parseRollbackConfig } from "../config/notify";
 
 const BASE = { registry: "registry", imageTags: { web: "1", api: "1", worker: "1", baileys: "1" } };
 const parse = (extra: Record<string, unknown>) => parseAppConfig({ ...BASE, ...extra });
@@ -232,4 +234,12 @@ describe("bad values name the key and the fix", () => {
     );
     expect(check({ api: { JWT_SECRET: "s" } })).toEqual({ web: {}, api: { JWT_SECRET: "s" }, worker: {}, baileys: {} });
   });
+});
+
+test("the notice waits for the checks' verdicts as long as the longest check can take, plus a container replacement", () => {
+  const checks = parseChecksConfig(undefined);
+  // send-rate: 300 s deadline + a 60 s window + a 5 s request, then 60 s for the replacement.
+  expect(checksWaitMs(parseRollbackConfig(undefined), checks)).toBe(425000);
+  expect(checksWaitMs(parseRollbackConfig({ checksWaitMs: 20000 }), checks)).toBe(20000);
+  expect(() => parseRollbackConfig({ checksWaitMs: 0 })).toThrow("rollback.checksWaitMs: 0 is not an integer ≥ 1; set e.g. 600000");
 });

@@ -92,9 +92,13 @@ export interface NoticeState {
   readonly lastChange?: LastChange;
 }
 
-/** A change whose checks have not passed yet: the next up verifies it again. */
+/**
+ * A change whose checks failed or gave no verdict: the next up verifies it again. (A last change recorded
+ * before outcomes existed was announced after its checks passed.)
+ */
 export function pendingChange(olds: NoticeState): LastChange | undefined {
-  return olds.lastChange && olds.lastChange.outcome !== "passed" ? olds.lastChange : undefined;
+  const outcome = olds.lastChange?.outcome;
+  return outcome === "failed" || outcome === "unknown" ? olds.lastChange : undefined;
 }
 
 /** The checks an image change re-runs (those verifying a changed service), keyed as the checks report themselves. */

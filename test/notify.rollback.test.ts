@@ -13,6 +13,7 @@ import { Props } from "../harness/program";
 import { freePort } from "../lib/net";
 import { changeSummary, compareTags, imageChanges, recordTags, tagOf } from "../notify/imageChanges";
 import { withoutNextSteps } from "../notify/nextSteps";
+import { LastChange, pendingChange } from "../notify/rollback";
 import { mailText, MailReceived, Received, startSmtpReceiver, startWebhookReceiver, WebhookCall } from "../sim/services/receivers";
 import { StandinApi, startApi } from "../sim/standins/api";
 import { plainText, runStack, TEST_SECRETS } from "./helpers/program";
@@ -291,6 +292,20 @@ test("rollback or release: version order first, then the tags deployed before", 
   expect(tagOf("registry:5000/app-api:20240418@sha256:" + "a".repeat(64))).toBe("20240418");
   const repushed = imageChanges({ api: ref("1") }, { api: { ...ref("1"), digest: "r/app-api@sha256:bb" } });
   expect(changeSummary(repushed)).toBe("api 1 → 1 (re-pushed tag, new digest)");
+});
+
+test("a last change stored by the release before outcomes existed is not pending: it was announced after its checks passed", () => {
+  const legacy = {
+    at: "2026-11-01T00:00:00Z",
+    changes: [],
+    incident: "",
+    postMortem: "p",
+    notified: "webhook sent",
+  } as unknown as LastChange;
+  expect(pendingChange({ images: {}, lastChange: legacy })).toBeUndefined();
+  expect(pendingChange({ images: {}, lastChange: { ...legacy, outcome: "failed" } })).toMatchObject({ outcome: "failed" });
+  expect(pendingChange({ images: {}, lastChange: { ...legacy, outcome: "unknown" } })).toMatchObject({ outcome: "unknown" });
+  expect(pendingChange({ images: {}, lastChange: { ...legacy, outcome: "passed" } })).toBeUndefined();
 });
 
 function assertNoSecrets(texts: string[], more: readonly string[] = []): void {

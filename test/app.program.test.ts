@@ -166,12 +166,15 @@ describe("rollback, post-deploy checks and secrets: one run of the prod stack as
     });
   });
 
-  test("a runId bump changes every check's runId and nothing else", () => {
+  test("a runId bump changes every check's runId and, in the notice, only the run it waits for (its diff looks at images only)", () => {
     expect(changedKeys(before, bumped)).toEqual(Object.fromEntries(CHECKS.map((c) => [c, ["runId"]])));
     const otherChanges = bumped.resources.filter(
       (r) => !CHECKS.includes(r.name) && JSON.stringify(r.inputs) !== JSON.stringify(before.byName(r.name).inputs),
     );
-    expect(otherChanges.map((r) => r.name)).toEqual([]);
+    expect(otherChanges.map((r) => r.name)).toEqual(["spec1-rollback-notice"]);
+    const [was, now] = [before, bumped].map((run) => run.byName("spec1-rollback-notice").inputs);
+    expect({ ...now, __provider: undefined, watch: { ...now.watch, runId: "1" } }).toEqual({ ...was, __provider: undefined });
+    expect(now.watch.runId).toBe("2");
   });
 
   test("no secret in plain text in any check's inputs or serialized provider; the secrets they need arrive wrapped", () => {

@@ -121,17 +121,13 @@ export async function announceImageChange(
   const fresh = imageChanges(olds.images, news.images, history);
   const pending = fresh.length === 0 ? pendingChange(olds) : undefined;
   const changes = pending?.changes ?? fresh;
-  const awaited = pending
-    ? affectedChecks(
-        news.watch,
-        changes.map((c) => c.service),
-        news.images,
-      ).filter((k) => pending.checks[k.kind]?.passed !== true)
-    : affectedChecks(
-        news.watch,
-        changes.map((c) => c.service),
-        news.images,
-      );
+  const affected = affectedChecks(
+    news.watch,
+    changes.map((c) => c.service),
+    news.images,
+  );
+  // A retry waits only for the checks that did not pass: the engine re-runs only those.
+  const awaited = pending ? affected.filter((k) => pending.checks[k.kind]?.passed !== true) : affected;
   log.info(
     `image change ${changeSummary(changes)}: waiting for ${awaited.map((k) => k.kind).join(", ") || "no check"} (at most ${Math.round(news.watch.waitMs / 1000)}s)`,
   );

@@ -163,6 +163,15 @@ export function dockerRemoveCommand(container: string): CommandLine {
   return { command: "docker", args: ["rm", "--force", "--volumes", container] };
 }
 
+/** The container's state as JSON (Status, ExitCode, Error, …). */
+export function dockerInspectStateCommand(container: string): CommandLine {
+  return { command: "docker", args: ["inspect", "--type", "container", "--format", "{{json .State}}", container] };
+}
+
+export function dockerLogsCommand(container: string, lines: number): CommandLine {
+  return { command: "docker", args: ["logs", "--tail", String(lines), container] };
+}
+
 /** Inside the container pg_restore/psql match the server's version and connect over its local socket. */
 export function containerTarget(database: string): ToolTarget {
   return { user: "postgres", database };

@@ -5,12 +5,11 @@
  * touching the target (restore/target.ts).
  */
 import { randomBytes } from "crypto";
-import { runCommand } from "../lib/exec";
 import type { Log } from "../lib/log";
 import { runnerBinDir } from "../lib/postgres";
-import { dockerRemoveCommand, dockerRunCommand } from "./commands";
+import { removeContainer, startContainer } from "./dockerServer";
 import { startLocalCluster, stopLocalCluster } from "./localEngine";
-import { TargetServer, waitForServer } from "./target";
+import type { TargetServer } from "./target";
 
 export type Engine = "docker" | "local";
 
@@ -33,9 +32,6 @@ export interface ServerRequest {
 export type Requested = Pick<ServerRequest, "port" | "image" | "binDir" | "settings">;
 
 export type ServerOutputs = TargetServer & { readonly requested: Requested };
-
-/** Bound on removing a container: the CLI answers in seconds unless the daemon is stuck. */
-const DOCKER_REMOVE_TIMEOUT_MS = 60000;
 
 export async function createServer(request: ServerRequest, log: Log): Promise<ServerOutputs> {
   const instanceId = `spec1-restore-${randomBytes(6).toString("hex")}`;
@@ -67,7 +63,6 @@ export async function createServer(request: ServerRequest, log: Log): Promise<Se
   }
   const spec = { container: instanceId, image: request.image, hostPort: request.port, instanceId, settings: request.settings };
   log.info(`starting ${request.image} as container ${instanceId} on 127.0.0.1:${request.port}`);
-  await runCommand(dockerRunCommand(spec, password), { what: "docker run", timeoutMs: request.startTimeoutMs });
   const target: TargetServer = {
     engine: "docker",
     instanceId,
@@ -77,12 +72,7 @@ export async function createServer(request: ServerRequest, log: Log): Promise<Se
     password,
     container: instanceId,
   };
-  try {
-    await waitForServer(target, request.startTimeoutMs);
-  } catch (err) {
-    await runCommand(dockerRemoveCommand(instanceId), { what: "docker rm", timeoutMs: DOCKER_REMOVE_TIMEOUT_MS }).catch(() => undefined);
-    throw err;
-  }
+  await startContainer(spec, target, request.startTimeoutMs, log);
   return { ...target, requested };
 }
 
@@ -91,11 +81,20 @@ export async function deleteServer(server: ServerOutputs): Promise<void> {
     await stopLocalCluster({ baseDir: server.baseDir!, dataDir: `${server.baseDir}/data` }, server.binDir!);
     return;
   }
-  await runCommand(dockerRemoveCommand(server.container!), { what: "docker rm", timeoutMs: DOCKER_REMOVE_TIMEOUT_MS }).catch(
-    (err: Error) => {
-      if (!/No such container/i.test(err.message)) throw err;
-    },
-  );
+  await removeContainer(server.container!);
+}
+
+/**
+ * The PostgreSQL major the server (and, on the docker engine, its pg_restore) will run, when the request
+ * says it: the image tag's leading number (postgres:16, postgres:16.4-bookworm) or the bin dir's
+ * /usr/lib/postgresql/<major>/bin. A tag without one (latest, a digest) says nothing.
+ */
+export function serverMajor(request: Pick<ServerRequest, "engine" | "image" | "binDir">): number | undefined {
+  const match =
+    request.engine === "docker"
+      ? /:(\d+)[^:/]*$/.exec(request.image)
+      : /\/postgresql\/(\d+)\/bin\/?$/.exec(request.binDir ?? runnerBinDir());
+  return match ? Number(match[1]) : undefined;
 }
 
 /** What makes it the same server, from its outputs and from a new request. */

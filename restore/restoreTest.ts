@@ -25,6 +25,14 @@ import type { SmokeQuery } from "../config/restore";
 import { runSmokeQueries, SmokeResult } from "./smoke";
 import { dbaInstructions, maintenanceEndpoint, TargetServer, verifyTarget } from "./target";
 import { RestoreTools, toolsFor } from "./restoreTools";
+import { keptContainerProblem } from "./dockerServer";
+
+/** A refused docker target says why its container cannot answer (stopped after a reboot: `docker start`). */
+async function withContainerState(message: string, target: TargetServer): Promise<string> {
+  if (target.engine !== "docker" || target.container === undefined) return message;
+  const problem = await keptContainerProblem(target.container);
+  return problem === null ? message : `${message}; ${problem}`;
+}
 
 export interface RestoreSpec {
   readonly stack: string;
@@ -91,7 +99,9 @@ export async function runRestoreTest(spec: RestoreSpec, log: Log, now: () => num
   const progress: Progress = { type: spec.backup.type, checksum: "not checked", smoke: [] };
   let error: string | undefined;
   try {
-    await verifyTarget(spec.target);
+    await verifyTarget(spec.target).catch(async (err: Error) => {
+      throw new Error(await withContainerState(err.message, spec.target));
+    });
     checkFreshness(spec.backup, startedAt, spec.maxAgeHours);
     await withPrivateDir((dir) => downloadAndRestore(spec, dir, progress, log));
     const smokeStart = now();

@@ -39,18 +39,35 @@ async function readInstanceId(t: Credentials, timeoutMs: number): Promise<string
   });
 }
 
-/** Bounded wait until the server answers and reports `instanceId`. */
-export async function waitForServer(t: Credentials & Pick<TargetServer, "instanceId">, deadlineMs: number): Promise<void> {
+/** How often a starting server's process is asked whether it is still alive (a docker inspect costs tens of ms). */
+const LIVENESS_EVERY_MS = 1000;
+
+/**
+ * Bounded wait until the server answers and reports `instanceId`. `died`, asked about once a second, says
+ * why the server can no longer come up (its process exited), which ends the wait at once with that reason.
+ */
+export async function waitForServer(
+  t: Credentials & Pick<TargetServer, "instanceId">,
+  deadlineMs: number,
+  died?: () => Promise<string | null>,
+): Promise<void> {
+  let livenessAt = Date.now() + LIVENESS_EVERY_MS;
   await pollUntil<void>(
     async (remainingMs) => {
+      let seen: string;
       try {
         const id = await readInstanceId(t, Math.min(remainingMs, 2000));
-        return id === t.instanceId
-          ? { done: true, value: undefined }
-          : { done: false, seen: `a server with spec1.instance_id ${id ?? "unset"}` };
+        if (id === t.instanceId) return { done: true, value: undefined };
+        seen = `a server with spec1.instance_id ${id ?? "unset"}`;
       } catch (err) {
-        return { done: false, seen: (err as Error).message };
+        seen = (err as Error).message;
       }
+      if (died && Date.now() >= livenessAt) {
+        livenessAt = Date.now() + LIVENESS_EVERY_MS;
+        const reason = await died();
+        if (reason !== null) throw new Error(`disposable Postgres on ${t.host}:${t.port} did not start: ${reason}`);
+      }
+      return { done: false, seen };
     },
     { what: `disposable Postgres on ${t.host}:${t.port} ready`, deadlineMs, intervalMs: 100 },
   );
@@ -83,7 +100,7 @@ export function dbaInstructions(t: TargetServer, database: string): string {
   const password = "password: the secret output `password` of the disposable Postgres resource (pulumi stack export --show-secrets)";
   const how =
     t.engine === "docker"
-      ? `docker exec -it ${t.container} psql -U postgres ${database}   (or ${psql}; ${password})`
+      ? `docker exec -it ${t.container} psql -U postgres ${database}   (or ${psql}; ${password}; a container stopped by a reboot comes back with its data by \`docker start ${t.container}\`)`
       : `${psql}   (${password}; data dir ${t.baseDir})`;
   return `The database is kept for debugging: ${how}. Run \`pulumi destroy\` on this stack when done.`;
 }

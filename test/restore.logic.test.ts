@@ -2,12 +2,15 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { dockerFailure } from "../restore/dockerServer";
 import { gzipSync } from "zlib";
 import { parseDisposablePostgres, parseRestoreConfig, parseSmokeQueries, RESTORE_DEFAULTS } from "../config/restore";
 import { readStackConfig } from "../config/stackFile";
 import {
   dockerCopyInCommand,
   dockerExecCommand,
+  dockerInspectStateCommand,
+  dockerLogsCommand,
   dockerRemoveCommand,
   dockerRunCommand,
   pgRestoreCommand,
@@ -178,6 +181,29 @@ describe("command lines", () => {
       "c:/tmp/spec1-restore/dump",
     ]);
     expect(dockerRemoveCommand("c").args).toEqual(["rm", "--force", "--volumes", "c"]);
+    const text = (cmd: { command: string; args: readonly string[] }) => [cmd.command, ...cmd.args].join(" ");
+    expect(text(dockerInspectStateCommand("c"))).toBe("docker inspect --type container --format {{json .State}} c");
+    expect(text(dockerLogsCommand("c", 8))).toBe("docker logs --tail 8 c");
+  });
+
+  test.each([
+    [
+      "the CLI's usage hint (20.10)",
+      "docker run failed (exit 125): docker: Error response from daemon: boom. | Run 'docker run --help' for more information",
+      "docker run failed (exit 125): docker: Error response from daemon: boom.",
+    ],
+    [
+      "the CLI's usage hint (older)",
+      "docker run failed (exit 125): docker: boom. | See 'docker run --help'.",
+      "docker run failed (exit 125): docker: boom.",
+    ],
+    [
+      "no CLI",
+      "docker run: cannot run docker: spawn docker ENOENT",
+      "the docker CLI is not installed on this runner (apt-get install docker.io), or set restore.disposablePostgres.engine: local",
+    ],
+  ])("docker errors: %s", (_what, raw, said) => {
+    expect(dockerFailure(raw)).toBe(said);
   });
 
   test("server settings cannot smuggle extra arguments", () => {

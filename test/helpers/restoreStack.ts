@@ -81,7 +81,7 @@ export async function startRestoreWorld(types: readonly DumpType[]): Promise<Res
   }
 }
 
-async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+export async function withEnv<T>(env: Record<string, string>, fn: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
   try {
@@ -113,6 +113,8 @@ export interface RestoreUp {
   readonly state: Map<string, Deployed>;
   /** The disposable server's outputs. */
   readonly server: Props;
+  /** The disposable server's error as the engine reports it; throws when it was created. */
+  serverFailure(): string;
   /** The restore's outputs; throws with its error when it failed. */
   restored(): Props;
   /** The restore's error as the engine reports it; throws when it passed. */
@@ -137,10 +139,17 @@ export async function upRestore(
   const { state, steps } = up!;
   const step = (name: string) => steps.find((s) => s.name === name) ?? { name, status: "not run" as const, reason: "never registered" };
   const server = state.get(POSTGRES_RESOURCE);
-  if (!server) throw new Error(`no disposable server: ${JSON.stringify(step(POSTGRES_RESOURCE))}`);
   return {
     state,
-    server: server.outs,
+    get server() {
+      if (!server) throw new Error(`no disposable server: ${JSON.stringify(step(POSTGRES_RESOURCE))}`);
+      return server.outs;
+    },
+    serverFailure() {
+      const r = step(POSTGRES_RESOURCE);
+      if (r.status !== "failed") throw new Error(`the disposable server did not fail: ${JSON.stringify(r)}`);
+      return r.error;
+    },
     restored() {
       const r = step(RESTORE_RESOURCE);
       if (r.status !== "done") throw new Error(`the restore did not pass: ${JSON.stringify(r)}`);

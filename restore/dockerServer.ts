@@ -1,0 +1,124 @@
+/**
+ * The disposable Postgres as the runbook's container, against what a real Docker engine does (probed on
+ * dockerd 20.10 here, see test/restore.docker.test.ts):
+ * - a `docker run` whose port bind fails exits 125 but leaves a `Created` container and its anonymous data
+ *   volume under our name, so every failure after `docker run` removes the container with its volumes;
+ * - a container that exits at once (bad image, entrypoint, setting, full disk) is noticed while waiting for
+ *   its port, and its own last log lines are the error;
+ * - a kept container is `exited` after a reboot or daemon restart: `docker start` brings it back with its data.
+ */
+import { CommandLine, runCommand } from "../lib/exec";
+import type { Log } from "../lib/log";
+import { dockerInspectStateCommand, dockerLogsCommand, dockerRemoveCommand, dockerRunCommand, DockerServerSpec } from "./commands";
+import { TargetServer, waitForServer } from "./target";
+
+/** Bound on one docker CLI call that only asks the daemon (inspect, logs, rm): seconds unless the daemon is stuck. */
+export const DOCKER_CALL_TIMEOUT_MS = 60000;
+/** How many of a failed container's log lines the error carries. */
+const LOG_LINES = 8;
+
+/**
+ * The docker CLI's own words without its usage hint ("See 'docker run --help'." or "Run 'docker run --help'
+ * for more information", depending on the CLI version), with the two failures every call can meet said once.
+ */
+export function dockerFailure(message: string): string {
+  const text = message
+    .replace(/\s*\|?\s*(See|Run) 'docker [\w-]+ --help'( for more information)?\.?/g, "")
+    .replace(/\s*\|\s*$/, "")
+    .trim();
+  if (/cannot run docker: spawn docker ENOENT/.test(text))
+    return "the docker CLI is not installed on this runner (apt-get install docker.io), or set restore.disposablePostgres.engine: local";
+  if (/Cannot connect to the Docker daemon|error during connect|docker daemon is not running/i.test(text))
+    return `the Docker daemon does not answer (${text.replace(/^.*?: /, "")}); start it (dockerd) or check DOCKER_HOST`;
+  return text;
+}
+
+async function docker(cmd: CommandLine, what: string, timeoutMs = DOCKER_CALL_TIMEOUT_MS): Promise<string> {
+  try {
+    return await runCommand(cmd, { what, timeoutMs });
+  } catch (err) {
+    throw new Error(dockerFailure((err as Error).message));
+  }
+}
+
+export interface ContainerState {
+  readonly status: string;
+  readonly exitCode: number;
+  readonly error: string;
+}
+
+/** The container's state, or null when there is no such container. */
+export async function containerState(container: string): Promise<ContainerState | null> {
+  try {
+    const raw = await docker(dockerInspectStateCommand(container), "docker inspect");
+    const state = JSON.parse(raw) as { Status?: unknown; ExitCode?: unknown; Error?: unknown };
+    return { status: String(state.Status), exitCode: Number(state.ExitCode), error: String(state.Error ?? "") };
+  } catch (err) {
+    if (/No such (object|container)/i.test((err as Error).message)) return null;
+    throw err;
+  }
+}
+
+/** The last lines the container wrote (its stderr included), one line, or what stopped us reading them. */
+export async function containerLogTail(container: string): Promise<string> {
+  const stderr: string[] = [];
+  const stdout = await runCommand(dockerLogsCommand(container, LOG_LINES), {
+    what: "docker logs",
+    timeoutMs: DOCKER_CALL_TIMEOUT_MS,
+    onStderrLine: (line) => stderr.push(line),
+  }).catch((err: Error) => `(its logs could not be read: ${dockerFailure(err.message)})`);
+  const lines = [...stdout.split("\n"), ...stderr].map((l) => l.trim()).filter(Boolean);
+  return lines.slice(-LOG_LINES).join(" | ") || "(no log output)";
+}
+
+/** Removes the container and its anonymous volumes; a container already gone is not an error. */
+export async function removeContainer(container: string): Promise<void> {
+  await docker(dockerRemoveCommand(container), "docker rm").catch((err: Error) => {
+    if (!/No such container/i.test(err.message)) throw err;
+  });
+}
+
+/** What to say when `docker run` itself failed, the port bind above all. */
+function runFailure(message: string, spec: DockerServerSpec): string {
+  if (/address already in use|port is already allocated/i.test(message))
+    return (
+      `127.0.0.1:${spec.hostPort} is already taken, so the disposable Postgres cannot listen there ` +
+      `(a container kept from an earlier failed restore? docker ps --filter label=spec1.instance_id); ` +
+      `free the port (pulumi destroy on the stack that kept it) or set restore.disposablePostgres.port (${message})`
+    );
+  return `docker run ${spec.image}: ${message}`;
+}
+
+/**
+ * Runs the container and waits, bounded, until it answers with its instance id. Whatever fails after
+ * `docker run` removes the container and its volume: nothing is left under the instance's name.
+ */
+export async function startContainer(spec: DockerServerSpec, target: TargetServer, startTimeoutMs: number, log: Log): Promise<void> {
+  try {
+    await docker(dockerRunCommand(spec, target.password), "docker run", startTimeoutMs).catch((err: Error) => {
+      throw new Error(runFailure(err.message, spec));
+    });
+    await waitForServer(target, startTimeoutMs, async () => {
+      const state = await containerState(spec.container);
+      if (state === null) return `container ${spec.container} is gone`;
+      if (state.status === "running" || state.status === "created") return null;
+      const logs = await containerLogTail(spec.container);
+      return `container ${spec.container} ${state.status} (exit ${state.exitCode}${state.error ? `, ${state.error}` : ""}); its last log lines: ${logs}`;
+    });
+  } catch (err) {
+    log.info(`removing container ${spec.container} and its volume after a failed start`);
+    await removeContainer(spec.container).catch((rmErr: Error) => log.warn(`could not remove ${spec.container}: ${rmErr.message}`));
+    throw err;
+  }
+}
+
+/**
+ * Why a kept container cannot be used, with the way back; null when it is running. A stopped one keeps
+ * its data: `docker start` recovers it (a `docker exec` into it cannot work).
+ */
+export async function keptContainerProblem(container: string): Promise<string | null> {
+  const state = await containerState(container).catch((err: Error) => ({ status: `unknown (${err.message})`, exitCode: 0, error: "" }));
+  if (state === null) return `container ${container} no longer exists: run \`pulumi destroy\`, then \`pulumi up\` starts a new one`;
+  if (state.status === "running") return null;
+  return `container ${container} is ${state.status}: \`docker start ${container}\` recovers it with its data`;
+}

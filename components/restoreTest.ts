@@ -12,7 +12,8 @@ import { HOUR_MS } from "../lib/time";
 import type { RestoreSecrets } from "../config";
 import { DISPOSABLE_SERVER_SETTINGS } from "../restore/commands";
 import { DisposablePostgres } from "../providers/restore/disposablePostgres";
-import { BackupPreview, describeBackup, findLatestBackup } from "../restore/lookup";
+import { BackupPreview, describeBackup, findLatestBackup, previewWarnings } from "../restore/lookup";
+import { serverMajor } from "../restore/disposableServer";
 import { RestoreRun } from "../providers/restore/restoreRun";
 import type { Args } from "../providers/kit";
 import type { RestoreRunInputs, RestoreSummary } from "../restore/restoreTest";
@@ -38,9 +39,12 @@ export function s3Location(config: RestoreConfig): S3Location {
 export function findBackupToRestore(config: RestoreConfig, secrets: RestoreSecrets): Promise<BackupPreview> {
   return new Promise((resolve, reject) => {
     pulumi.all([secrets.s3AccessKeyId, secrets.s3SecretAccessKey]).apply(([accessKeyId, secretAccessKey]) => {
-      findLatestBackup(s3Location(config), { accessKeyId, secretAccessKey }, Date.now()).then(
+      const now = Date.now();
+      findLatestBackup(s3Location(config), { accessKeyId, secretAccessKey }, now).then(
         (backup) => {
           if (backup.type === "unrecognized") pulumi.log.warn(`the restore will fail: ${backup.problem}`);
+          const major = serverMajor(config.disposablePostgres);
+          for (const warning of previewWarnings(backup, now, config.backup.maxAgeMs / HOUR_MS, major)) pulumi.log.warn(warning);
           pulumi.log.info(`restore test will restore ${describeBackup(backup)}`);
           resolve(backup);
         },

@@ -96,8 +96,12 @@ function compareVersions(a: string, b: string): number {
 
 /** Fails before any restore work when pg_restore is too old for the archive: it would only fail later. */
 export function checkArchiveReadable(archiveVersion: string | undefined, pgRestoreVersion: string): void {
+  checkArchiveReadableBy(archiveVersion, toolMajorVersion(pgRestoreVersion));
+}
+
+/** The same rule for a known major (preview knows the image's, not yet its pg_restore's output). */
+export function checkArchiveReadableBy(archiveVersion: string | undefined, major: number): void {
   if (archiveVersion === undefined) return;
-  const major = toolMajorVersion(pgRestoreVersion);
   const max = maxArchiveVersion(major);
   if (compareVersions(archiveVersion, max) > 0) {
     throw new Error(

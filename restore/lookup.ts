@@ -3,10 +3,10 @@
  * so that `pulumi preview` can show it: key, size, age and detected type. See docs/restore-test.md for
  * why this runs in the program, like a provider's data-source lookup, and not in a resource.
  */
-import { detectDump, DumpType, HEAD_BYTES, UNRECOGNIZED_DUMP } from "./dumpType";
+import { checkArchiveReadableBy, detectDump, DumpType, HEAD_BYTES, UNRECOGNIZED_DUMP } from "./dumpType";
 import { listAll, objectUrl, readHead, S3Credentials, S3Location } from "./s3";
 import { HOUR_MS } from "../lib/time";
-import { BackupChoice, selectLatestBackup } from "./selection";
+import { BackupChoice, checkFreshness, selectLatestBackup } from "./selection";
 
 export interface BackupPreview extends BackupChoice {
   readonly url: string;
@@ -35,6 +35,25 @@ function detectOrExplain(head: Buffer, url: string): Pick<BackupPreview, "type" 
     if ((err as Error).name === UNRECOGNIZED_DUMP) return { type: "unrecognized", problem: (err as Error).message };
     throw err;
   }
+}
+
+/**
+ * What preview can already tell will fail the up, by the rules the restore applies when it runs: a backup
+ * past the RPO limit, an archive newer than the server's tools read (`serverMajor` unknown: no claim).
+ */
+export function previewWarnings(b: BackupPreview, now: number, maxAgeHours: number, serverMajor: number | undefined): string[] {
+  const warnings: string[] = [];
+  for (const rule of [
+    () => checkFreshness(b, now, maxAgeHours),
+    () => serverMajor !== undefined && checkArchiveReadableBy(b.archiveVersion, serverMajor),
+  ]) {
+    try {
+      rule();
+    } catch (err) {
+      warnings.push(`the restore will fail: ${(err as Error).message}`);
+    }
+  }
+  return warnings;
 }
 
 export function describeBackup(b: BackupPreview): string {

@@ -9,7 +9,7 @@ import { DUMP_TYPES, DumpType } from "../restore/dumpType";
 import { S3RVER_CREDENTIALS } from "../sim/services/s3";
 import { findLatestBackup } from "../restore/lookup";
 import { programError, plainText } from "./helpers/program";
-import { uploadNewestBackup, uploadOlderBackups, putObject } from "../sim/fixtures/backups";
+import { ageBackups, uploadNewestBackup, uploadOlderBackups, putObject } from "../sim/fixtures/backups";
 import { destroy } from "../harness/engine";
 import {
   BUCKET,
@@ -49,6 +49,37 @@ beforeAll(async () => {
 afterAll(() => world?.stop());
 
 describe("what preview shows", () => {
+  test("a warning for each thing up will fail on: a backup past the RPO limit, an archive newer than the image's pg_restore reads", async () => {
+    // A custom dump as pg_dump 17 heads it (archive 1.16), 72 h old: preview reads only the head.
+    const file = `${world.workDir}/pg17-head.dump`;
+    const bytes = Buffer.from(fs.readFileSync(world.dumps.custom));
+    bytes[5] = 1;
+    bytes[6] = 16;
+    fs.writeFileSync(file, bytes);
+    const client = world.s3.client();
+    await uploadNewestBackup(client, BUCKET, "warn/2026-11-27T02-00-00Z.dump", file, "none");
+    client.destroy();
+    await ageBackups(world.s3, BUCKET, "warn/", 72);
+    const warnings = async (image: string) => {
+      const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+      try {
+        await captureRestoreStack(world, "warn/", { disposablePostgres: { engine: "docker", port: 55432, image } }, true);
+        return warn.mock.calls.map((c) => String(c[0]));
+      } finally {
+        warn.mockRestore();
+      }
+    };
+    const on15 = await warnings("postgres:15");
+    expect(on15).toHaveLength(2);
+    expect(on15[0]).toMatch(
+      /the restore will fail: the newest backup warn\/2026-11-27T02-00-00Z\.dump is 7\d\.\d h old .* older than the RPO limit/,
+    );
+    expect(on15[1]).toContain("the restore will fail: the dump's archive version 1.16 is newer than pg_restore 15 reads (up to 1.14)");
+    // postgres:17 reads it; a tag without a major makes no claim.
+    expect(await warnings("postgres:17")).toEqual([on15[0]]);
+    expect(await warnings("registry.local/pg@sha256:" + "a".repeat(64))).toEqual([on15[0]]);
+  });
+
   test("the newest complete dump among more than 1,000 keys (zero-byte and sidecars skipped), and no secret in plain text", async () => {
     const captured = await captureRestoreStack(world, "spec-1/", {}, true);
     expect(captured.outputs.backup).toMatchObject({

@@ -92,6 +92,8 @@ interface Progress {
   restoreSeconds?: number;
   smokeSeconds?: number;
   smoke: SmokeResult[];
+  /** The restore's database was (re)created by this run: the DBA finds what it restored there. */
+  databaseCreated?: boolean;
 }
 
 export async function runRestoreTest(spec: RestoreSpec, log: Log, now: () => number = Date.now): Promise<RestoreReport> {
@@ -124,7 +126,7 @@ export async function runRestoreTest(spec: RestoreSpec, log: Log, now: () => num
   return {
     stack: spec.stack,
     status: error === undefined ? "passed" : "failed",
-    ...(error === undefined ? {} : { error, dba: dbaInstructions(spec.target, spec.database) }),
+    ...(error === undefined ? {} : { error, dba: dbaInstructions(spec.target, spec.database, t.databaseCreated === true) }),
     startedAt: new Date(startedAt).toISOString(),
     finishedAt: new Date(now()).toISOString(),
     backup: {
@@ -234,6 +236,7 @@ async function restore(
     checkArchiveReadable(progress.archiveVersion, await tools.pgRestoreVersion());
   }
   await recreateDatabase(spec.target, spec.database, spec.timeoutMs);
+  progress.databaseCreated = true;
   const jobs = spec.jobs === 0 ? os.cpus().length : spec.jobs;
   if (type === "gzip-plain") {
     log.info(`restoring: gunzip | psql into ${spec.database}`);

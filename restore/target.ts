@@ -94,13 +94,21 @@ export async function verifyTarget(t: TargetServer): Promise<void> {
   }
 }
 
-/** How the DBA reaches the kept database after a failed restore (the password stays out of logs). */
-export function dbaInstructions(t: TargetServer, database: string): string {
-  const psql = `psql -h ${t.host} -p ${t.port} -U ${t.user} ${database}`;
+/**
+ * How the DBA reaches the kept database after a failed restore (the password stays out of logs). When the
+ * run failed before it (re)created `database`, nothing was restored: the hint says so and names the server,
+ * since a `database` left there is an earlier run's.
+ */
+export function dbaInstructions(t: TargetServer, database: string, databaseCreated: boolean): string {
+  const db = databaseCreated ? database : "postgres";
+  const psql = `psql -h ${t.host} -p ${t.port} -U ${t.user} ${db}`;
   const password = "password: the secret output `password` of the disposable Postgres resource (pulumi stack export --show-secrets)";
   const how =
     t.engine === "docker"
-      ? `docker exec -it ${t.container} psql -U postgres ${database}   (or ${psql}; ${password}; a container stopped by a reboot comes back with its data by \`docker start ${t.container}\`)`
+      ? `docker exec -it ${t.container} psql -U postgres ${db}   (or ${psql}; ${password}; a container stopped by a reboot comes back with its data by \`docker start ${t.container}\`)`
       : `${psql}   (${password}; data dir ${t.baseDir})`;
-  return `The database is kept for debugging: ${how}. Run \`pulumi destroy\` on this stack when done.`;
+  const what = databaseCreated
+    ? "The database is kept for debugging"
+    : `The run failed before it restored anything (${database} was not created by this run; one found there is an earlier run's). The server is kept`;
+  return `${what}: ${how}. Run \`pulumi destroy\` on this stack when done.`;
 }

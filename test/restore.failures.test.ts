@@ -78,10 +78,18 @@ function lastReport(): { markdown: string; json: any } {
   return { markdown: fs.readFileSync(json.replace(/\.json$/, ".md"), "utf8"), json: JSON.parse(fs.readFileSync(json, "utf8")) };
 }
 
-/** What every failure must leave: its report, the DBA's way in, the kept server, and no temp file. */
-async function expectFailureHandled(message: string, expected: string): Promise<void> {
+/**
+ * What every failure must leave: its report, the DBA's way in, the kept server, and no temp file. `restored`:
+ * the failure came after restore_test was created, so the DBA is sent there; else to the server, told that
+ * nothing was restored.
+ */
+async function expectFailureHandled(message: string, expected: string, restored: boolean): Promise<void> {
   expect(message).toContain(expected);
-  expect(message).toContain(`The database is kept for debugging: psql -h 127.0.0.1 -p ${ok.server.port} -U postgres restore_test`);
+  expect(message).toContain(
+    restored
+      ? `The database is kept for debugging: psql -h 127.0.0.1 -p ${ok.server.port} -U postgres restore_test`
+      : `The run failed before it restored anything (restore_test was not created by this run; one found there is an earlier run's). The server is kept: psql -h 127.0.0.1 -p ${ok.server.port} -U postgres postgres`,
+  );
   const report = lastReport();
   expect(report.json.status).toBe("failed");
   expect(report.json.error).toContain(expected);
@@ -97,7 +105,7 @@ test("a truncated dump: pg_restore's own error", async () => {
   const custom = dump("custom");
   const message = await failedRestore("fail/truncated/", custom.subarray(0, Math.floor(custom.length * 0.6)));
   // Which worker hits the end of the file first varies with --jobs: assert pg_restore's own error, not its wording.
-  await expectFailureHandled(message, "pg_restore failed (exit 1): pg_restore: error: ");
+  await expectFailureHandled(message, "pg_restore failed (exit 1): pg_restore: error: ", true);
 });
 
 test("garbage bytes: not a PostgreSQL dump, with its first bytes", async () => {
@@ -105,12 +113,13 @@ test("garbage bytes: not a PostgreSQL dump, with its first bytes", async () => {
   await expectFailureHandled(
     message,
     "s3://backups/fail/garbage/2026-11-27T02-00-00Z.dump is not a PostgreSQL dump (first bytes: 65 33 62 30 63 34 34 32 00 01 02 67 61 72 62 61)",
+    false,
   );
 });
 
 test("a checksum mismatch against the .sha256 sidecar", async () => {
   const message = await failedRestore("fail/checksum/", dump("custom"), undefined, "mismatching");
-  await expectFailureHandled(message, `checksum mismatch for s3://backups/fail/checksum/2026-11-27T02-00-00Z.dump: its sha256 is `);
+  await expectFailureHandled(message, `checksum mismatch for s3://backups/fail/checksum/2026-11-27T02-00-00Z.dump: its sha256 is `, false);
   expect(message).toContain(
     "fail/checksum/2026-11-27T02-00-00Z.dump.sha256 says 0000000000000000000000000000000000000000000000000000000000000000",
   );
@@ -122,7 +131,7 @@ test("a backup older than backup.maxAgeHours (BACKUP_DAILY stopped 3 days ago): 
   client.destroy();
   await ageBackups(world.s3, BUCKET, "fail/old/", 72);
   const message = (await upRestore(world, "fail/old/", undefined, ok.state)).failure();
-  await expectFailureHandled(message, "the newest backup fail/old/2026-11-25T02-00-00Z.dump is 72.0 h old (taken ");
+  await expectFailureHandled(message, "the newest backup fail/old/2026-11-25T02-00-00Z.dump is 72.0 h old (taken ", false);
   expect(message).toContain("older than the RPO limit backup.maxAgeMs = 26 h: BACKUP_DAILY has stopped or fails");
   expect(lastReport().json.backup.ageHours).toBeCloseTo(72, 1);
 });
@@ -130,7 +139,7 @@ test("a backup older than backup.maxAgeHours (BACKUP_DAILY stopped 3 days ago): 
 test("an SQL error in the dump stops psql at the first error", async () => {
   const broken = Buffer.concat([dump("plain"), Buffer.from("\nINSERT INTO no_such_table VALUES (1);\n")]);
   const message = await failedRestore("fail/sql/", broken);
-  await expectFailureHandled(message, "psql failed (exit 3): psql:");
+  await expectFailureHandled(message, "psql failed (exit 3): psql:", true);
   expect(message).toContain('ERROR:  relation "no_such_table" does not exist');
 });
 
@@ -138,7 +147,7 @@ test("an archive newer than the runner's pg_restore fails before restoring anyth
   const custom = Buffer.from(dump("custom"));
   custom[6] = 15; // archive version 1.15, as pg_dump 16 writes
   const message = await failedRestore("fail/too-new/", custom);
-  await expectFailureHandled(message, "the dump's archive version 1.15 is newer than pg_restore 15 reads (up to 1.14)");
+  await expectFailureHandled(message, "the dump's archive version 1.15 is newer than pg_restore 15 reads (up to 1.14)", false);
 });
 
 test("smoke expectations not met, and smoke SQL that tries to write, fail with every query's output in the report", async () => {
@@ -154,11 +163,27 @@ test("smoke expectations not met, and smoke SQL that tries to write, fail with e
   await expectFailureHandled(
     message,
     "smoke query escalated: expected at least 1 row(s), got 0; smoke query wipe: ERROR: cannot execute DELETE in a read-only transaction",
+    true,
   );
   const report = lastReport();
   expect(report.json.smoke.map((s: { ok: boolean }) => s.ok)).toEqual([true, false, false]);
   expect(report.markdown).toContain(`### users: ok`);
   expect((await queryServer(ok.server, "restore_test", "SELECT count(*)::int AS n FROM users"))[0].n).toBe(world.seed.users);
+});
+
+test("a month without a sale fails the default smoke SQL: recent_sales counts, and a count of 0 is not a pass", async () => {
+  const client = world.s3.client();
+  await putObject(client, BUCKET, "fail/no-sales/2026-11-27T02-00-00Z.dump", { file: world.dumps.custom });
+  client.destroy();
+  // The seed's sales span the 60 days before now: a backup dated 100 days ago has none in its last 30 days.
+  await ageBackups(world.s3, BUCKET, "fail/no-sales/", 2400);
+  const message = (await upRestore(world, "fail/no-sales/", { backup: { maxAgeMs: 3000 * 3600000 } }, ok.state)).failure();
+  await expectFailureHandled(message, 'smoke query recent_sales: expected a non-zero number in the first column, got "0"', true);
+  expect(lastReport().json.smoke.map((s: { name: string; ok: boolean }) => [s.name, s.ok])).toEqual([
+    ["users", true],
+    ["recent_sales", false],
+    ["tickets_by_status", true],
+  ]);
 });
 
 test("S3 down during the restore", async () => {
@@ -173,6 +198,7 @@ test("S3 down during the restore", async () => {
     await expectFailureHandled(
       await probeRestore(captured.restore, ok.server),
       `downloading s3://backups/spec-1/2026-11-27T02-00-00Z.dump: S3 endpoint ${s3.endpoint} is unreachable`,
+      false,
     );
   } finally {
     await s3.stop();

@@ -17,6 +17,7 @@ import { startProviderHost } from "../harness/providerHost";
 import { entryTimestamp } from "../lib/opsLog";
 import type { GatewayFaults } from "../sim/standins/gateway";
 import { BackupStore, startBackupStore, stopStrayClusters } from "./backupStore";
+import { disposablePostgresFor, dockerAnswers, RESTORE_ENGINES, RestoreEngine } from "./restoreEngine";
 import { NEXT_STEPS, withNextSteps, withoutNextSteps } from "../notify/nextSteps";
 import { FAULTS, Fault, parseFault, parseProcedures, Procedure, PROCEDURES, STALE_BACKUP_HOURS } from "./faults";
 import { Lifecycle, withRehearsalEnv, withSignalCleanup } from "./lifecycle";
@@ -35,6 +36,8 @@ export interface RehearseOptions {
   readonly only?: readonly Procedure[];
   /** Default ./reports/rehearsal-<timestamp>. */
   readonly reportsDir?: string;
+  /** The restore's disposable Postgres; default docker when a daemon answers, else local. */
+  readonly engine?: RestoreEngine;
   readonly log?: (line: string) => void;
 }
 
@@ -66,7 +69,8 @@ export async function rehearse(opts: RehearseOptions = {}): Promise<RehearsalRes
     withRehearsalEnv(lifecycle.tempDir, async () => {
       lifecycle.defer("a disposable Postgres an interrupted up left", () => stopStrayClusters(lifecycle.tempDir));
       if (opts.fault) log(`Injected fault --break ${opts.fault}: ${FAULTS[opts.fault].injects}.`);
-      const ctx = await prepare(lifecycle, procedures, opts.fault, reportsDir);
+      const engine = opts.engine ?? ((await dockerAnswers()) ? "docker" : "local");
+      const ctx = await prepare(lifecycle, procedures, opts.fault, reportsDir, engine);
       for (const procedure of procedures) {
         log(`\n== ${TITLES[procedure]}`);
         results.push(await runProcedure(ctx, procedure));
@@ -92,6 +96,7 @@ async function prepare(
   procedures: readonly Procedure[],
   fault: Fault | undefined,
   reportsDir: string,
+  engine: RestoreEngine,
 ): Promise<RehearsalContext> {
   const log = lifecycle.log;
   // Both load Pulumi (seconds): they start while the local SPEC-1 does.
@@ -113,6 +118,9 @@ async function prepare(
   let backups: BackupStore | undefined;
   if (restore) {
     const { bucket, prefix } = restore.config.backup as { bucket: string; prefix: string };
+    const server = await disposablePostgresFor(engine, restore.config.disposablePostgres, log);
+    restore.config.disposablePostgres = server.config;
+    log(`  the restore runs on the ${server.description}`);
     const olderBackups = Number(restore.rehearsal.olderBackups);
     const stoppedHoursAgo = fault === "stale-backup" ? STALE_BACKUP_HOURS : 0;
     backups = await startBackupStore(lifecycle, { bucket, prefix, olderBackups, truncated: fault === "truncated-dump", stoppedHoursAgo });
@@ -171,10 +179,10 @@ function listReports(dir: string): string[] {
     : [];
 }
 
-const USAGE = `usage: npm run rehearse -- [--break <${Object.keys(FAULTS).join("|")}>] [--only rollback,restore,drill] [--reports <dir>]`;
+const USAGE = `usage: npm run rehearse -- [--break <${Object.keys(FAULTS).join("|")}>] [--only rollback,restore,drill] [--engine docker|local] [--reports <dir>]`;
 
 function parseArgs(argv: readonly string[]): RehearseOptions {
-  const opts: { fault?: Fault; only?: Procedure[]; reportsDir?: string } = {};
+  const opts: { fault?: Fault; only?: Procedure[]; reportsDir?: string; engine?: RestoreEngine } = {};
   for (let i = 0; i < argv.length; i++) {
     const value = () => {
       if (argv[i + 1] === undefined) throw new Error(`${argv[i]} needs a value`);
@@ -183,9 +191,15 @@ function parseArgs(argv: readonly string[]): RehearseOptions {
     if (argv[i] === "--break") opts.fault = parseFault(value());
     else if (argv[i] === "--only") opts.only = parseProcedures(value());
     else if (argv[i] === "--reports") opts.reportsDir = value();
+    else if (argv[i] === "--engine") opts.engine = parseEngine(value());
     else throw new Error(`unknown option ${argv[i]}; ${USAGE}`);
   }
   return opts;
+}
+
+function parseEngine(value: string): RestoreEngine {
+  if ((RESTORE_ENGINES as readonly string[]).includes(value)) return value as RestoreEngine;
+  throw new Error(`--engine ${value}: unknown engine; use ${RESTORE_ENGINES.join(" or ")}`);
 }
 
 if (require.main === module) {

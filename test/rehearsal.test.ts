@@ -7,7 +7,7 @@
  * For the time budget, the clean run (in this process, as a function) and the fault runs (as the CLI,
  * two at a time) all start together: most of a rehearsal is waiting on servers and child processes.
  */
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
@@ -130,6 +130,14 @@ describe("a clean rehearsal", () => {
     await expectNothingLeft(result.ports, result.pids, clean.tmpdir);
   });
 
+  test("restores into the runbook's container when a Docker daemon answers (the test run's), says so, and removes it", () => {
+    expect(output).toMatch(/the restore runs on the docker engine \(container from spec1-sim\/postgres:17 on 127\.0\.0\.1:(\d+)\)/);
+    const port = /spec1-sim\/postgres:17 on 127\.0\.0\.1:(\d+)/.exec(output)![1];
+    expect(output).toMatch(new RegExp(`starting spec1-sim/postgres:17 as container spec1-restore-\\w+ on 127\\.0\\.0\\.1:${port}`));
+    const left = execFileSync("docker", ["ps", "--all", "--filter", `publish=${port}`, "--format", "{{.Names}}"], { encoding: "utf8" });
+    expect(left.trim()).toBe("");
+  });
+
   test("prints the rollback's preview --diff: the rolled-back image, its container and the checks of that image", () => {
     expect(output).toContain("$ pulumi config set --path imageTags.api 20240418");
     expect(output).toMatch(
@@ -213,6 +221,9 @@ describe("the CLI", () => {
     const usage = cli("usage", ["--break", "everything"]);
     expect(await usage.exit).toBe(2);
     expect(usage.output()).toContain("--break everything: unknown fault; use one of health-degraded,");
+    const engine = cli("usage-engine", ["--engine", "podman"]);
+    expect(await engine.exit).toBe(2);
+    expect(engine.output()).toContain("--engine podman: unknown engine; use docker or local");
   });
 
   test("Ctrl-C mid-procedure stops everything it started, the program's process included, and removes its temp dir", async () => {

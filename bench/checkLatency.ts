@@ -19,6 +19,7 @@ import { sleep } from "../lib/poll";
 import { startRedis } from "../sim/services/redis";
 import { startApi } from "../sim/standins/api";
 import { startGateway } from "../sim/standins/gateway";
+import { median } from "./stats";
 
 const CHECK_NAMES = ["api-health", "web-console", "send-rate", "queues", "qr-path"] as const;
 type CheckName = (typeof CHECK_NAMES)[number];
@@ -84,8 +85,6 @@ async function phase(
   }
   return { perCheck, phaseMs: Date.now() - t0 };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
   const scale = arg("scale", 20);

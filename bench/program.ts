@@ -13,6 +13,7 @@ import * as path from "path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { readStackConfig } from "../config/stackFile";
 import { S3RVER_CREDENTIALS, startS3 } from "../sim/services/s3";
+import { median } from "./stats";
 
 const STACKS = ["prod", "drill", "restore"] as const;
 const SECRETS = {
@@ -64,8 +65,6 @@ function runChild(tree: string, stack: string, config: Record<string, unknown>):
     });
   });
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
   const runs = Number(arg("runs") ?? 3);

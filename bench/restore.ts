@@ -1,14 +1,21 @@
 /**
- * Restore-test benchmark, one run, same seeded dump for every contender (a custom-format dump of a few
- * hundred MB, served by s3rver):
- *   baseline — the runbook by hand: a default-config Postgres, download the whole file, single-job
- *              pg_restore, psql for the smoke SQL;
- *   ours     — what the restore stack's providers run: the local engine's disposable server, the
- *              streamed + hashed + verified download, pg_restore --jobs <cpus>, read-only smoke SQL
- *              (in a child process, so its peak memory is its own);
- *   floor    — the larger of download-only and that same pg_restore alone on a local file.
+ * The restore test as the user waits for it, against what the same work costs by hand and at best. Per dump
+ * size (a seeded database dumped custom-format, served by s3rver), each contender `--reps` times, interleaved:
+ *   up/local, up/docker — `pulumi up` of the restore stack as a user runs it: a fresh process (Node, tsx,
+ *              @pulumi/pulumi), the program (the S3 lookup), Pulumi's dynamic provider host, the disposable
+ *              server (local cluster, or the spec1-sim/postgres:17 container), the streamed + hashed download,
+ *              pg_restore --jobs <cpus>, the smoke SQL and the report; timed from spawn to the up's end.
+ *   by hand   — the runbook typed by a person: a default-config server, the lookup and download to a file,
+ *              `pg_restore` (one job), the three smoke queries with psql.
+ *   floor     — the same work with nothing wasted, each part measured in its run: max(server start,
+ *              lookup + download) + pg_restore --jobs <cpus> of the local file into the running
+ *              disposable-settings server + the smoke SQL. Download and pg_restore cannot overlap:
+ *              pg_restore -j needs a seekable file ("parallel restore from standard input is not supported").
+ *   bare      — pg_restore --jobs <cpus> alone (the floor's restore part).
+ * Peak RSS: the provider host's VmHWM (read from /proc before it stops) and pg_restore's (every pg_restore
+ * process polled in /proc every 50 ms; inside the container too, as the host sees it).
  *
- *   npm run bench:restore            (BENCH_SALES=3000000 rows of sales by default)
+ *   npm run bench:restore -- [--sales 300000,3000000] [--reps 3]
  */
 import { fork } from "child_process";
 import * as fs from "fs";
@@ -18,217 +25,230 @@ import { startPostgres } from "../sim/services/postgres";
 import { S3RVER_CREDENTIALS, startS3 } from "../sim/services/s3";
 import { DISPOSABLE_SERVER_SETTINGS, pgRestoreCommand, psqlCommand } from "../restore/commands";
 import { runCommand } from "../lib/exec";
-import { silentLog } from "../lib/log";
-import { PgEndpoint, runnerBinDir, withPgClient } from "../lib/postgres";
+import { freePort } from "../lib/net";
+import { runnerBinDir } from "../lib/postgres";
 import { HOUR_MS } from "../lib/time";
 import { startLocalCluster, stopLocalCluster } from "../restore/localEngine";
-import { BackupPreview, findLatestBackup, formatBytes } from "../restore/lookup";
-import { RestoreSpec, runRestoreTest } from "../restore/restoreTest";
+import { findLatestBackup, formatBytes } from "../restore/lookup";
 import { downloadTo, S3Location } from "../restore/s3";
 import { DEFAULT_SMOKE_QUERIES } from "../config/restore";
+import { readStackConfig } from "../config/stackFile";
 import { dumpDatabase, seedDatabase, uploadNewestBackup } from "../sim/fixtures/backups";
+import { ensurePostgresImage } from "../sim/images/postgres/image";
+import { interleaved, median, minMedian } from "./stats";
 
 const BIN_DIR = runnerBinDir();
 const DATABASE = "restore_test";
 const JOBS = os.cpus().length;
+const BUCKET = "backups";
+const PREFIX = "spec-1/";
+const CONTENDERS = ["up/local", "up/docker", "by hand", "floor"] as const;
+type Contender = (typeof CONTENDERS)[number];
 
-interface OursInput {
-  readonly loc: S3Location;
-  readonly backup: BackupPreview;
+interface Sample {
+  readonly ms: number;
+  /** Named parts of `ms` (or, for the floor, the parts it is computed from). */
+  readonly parts: Record<string, number>;
+  readonly rtoSeconds?: number;
+  readonly hostPeakRss?: number;
+  readonly pgRestorePeakRss: number;
 }
 
-interface OursResult {
-  readonly totalMs: number;
-  readonly startMs: number;
-  readonly timings: Record<string, number | undefined>;
-  readonly status: string;
-  readonly error?: string;
-  readonly peakRssBytes: number;
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
 }
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const start = Date.now();
-  const value = await fn();
-  return [value, Date.now() - start];
+  return [await fn(), Date.now() - start];
 }
 
-/** A server to restore into; `settings` {} = a default-config server, as `docker run postgres:16` gives. */
-async function server(settings: Record<string, string>) {
+/** Peak RSS (VmHWM, bytes) of a process, or 0 once it is gone. */
+function peakRss(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Polls every pg_restore process on the machine until stopped; returns the highest peak RSS seen. */
+function watchPgRestore(): () => number {
+  let peak = 0;
+  const timer = setInterval(() => {
+    for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+      try {
+        if (fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "pg_restore") peak = Math.max(peak, peakRss(Number(pid)));
+      } catch {
+        // gone between the listing and the read
+      }
+    }
+  }, 50);
+  return () => (clearInterval(timer), peak);
+}
+
+// --- the whole up, in a fresh process ----------------------------------------------------------------
+
+interface UpRequest {
+  readonly engine: "local" | "docker";
+  readonly endpoint: string;
+  readonly reportsDir: string;
+  readonly image: string;
+}
+
+/** In the child: `pulumi up` of the restore stack through the provider host, then (untimed) its destroy. */
+async function upChild(req: UpRequest): Promise<void> {
+  const pulumi = require("@pulumi/pulumi");
+  const { startProviderHost } = require("../harness/providerHost");
+  const { upInProcess, destroy } = require("../harness/engine");
+  const base = readStackConfig("restore");
+  const disposablePostgres =
+    req.engine === "docker" ? { engine: "docker", port: await freePort(), image: req.image } : { engine: "local", binDir: BIN_DIR };
+  const config = {
+    ...base,
+    backup: { ...base.backup, endpoint: req.endpoint, bucket: BUCKET, prefix: PREFIX, timeoutMs: 60000 },
+    disposablePostgres,
+    restore: { ...base.restore, reportsDir: req.reportsDir, jobs: 0, timeoutMs: 2 * HOUR_MS },
+  };
+  const secrets = { s3AccessKeyId: S3RVER_CREDENTIALS.accessKeyId, s3SecretAccessKey: S3RVER_CREDENTIALS.secretAccessKey };
+  const host = await startProviderHost();
+  try {
+    const up = await upInProcess(pulumi, async () => require("../index"), { stack: "restore", config, secrets }, host);
+    const restore = up.steps.find((step: { name: string }) => step.name === "spec1-restore-restore");
+    if (restore?.status !== "done") throw new Error(`the restore did not pass: ${JSON.stringify(restore)}`);
+    const hostPeakRss = peakRss(host.pid);
+    process.send!({ done: true, report: restore.outs.report, hostPeakRss });
+    await destroy(host, up.state);
+  } finally {
+    await host.stop();
+  }
+}
+
+function upInChild(req: UpRequest): Promise<Sample> {
+  return new Promise((resolve, reject) => {
+    const stopWatch = watchPgRestore();
+    const started = Date.now();
+    let sample: Sample | undefined;
+    const child = fork(__filename, ["--up", JSON.stringify(req)], {
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
+    child.once("message", (m: any) => {
+      const ms = Date.now() - started;
+      const t = m.report.timings;
+      sample = {
+        ms,
+        parts: { download: t.downloadSeconds * 1000, restore: t.restoreSeconds * 1000, smoke: t.smokeSeconds * 1000 },
+        rtoSeconds: t.rtoSeconds,
+        hostPeakRss: m.hostPeakRss,
+        pgRestorePeakRss: stopWatch(),
+      };
+    });
+    child.once("exit", (code) => {
+      stopWatch();
+      if (sample && code === 0) resolve(sample);
+      else reject(new Error(`up/${req.engine}: the child exited ${code}${sample ? " after its up" : " without a result"}`));
+    });
+  });
+}
+
+// --- by hand, and the floor's parts -------------------------------------------------------------------
+
+async function localServer(settings: Record<string, string>) {
   const password = "bench";
   const instanceId = `bench-${process.pid}-${Date.now()}`;
   const cluster = await startLocalCluster({ binDir: BIN_DIR, port: 0, instanceId, password, settings, startTimeoutMs: 60000 });
-  const target = {
-    engine: "local" as const,
-    instanceId,
-    host: cluster.host,
-    port: cluster.port,
-    user: cluster.user,
-    password,
-    binDir: BIN_DIR,
-    baseDir: cluster.baseDir,
+  const target = { host: cluster.host, port: cluster.port, user: cluster.user };
+  const psql = (database: string, sql: string) => {
+    const cmd = psqlCommand(path.join(BIN_DIR, "psql"), { ...target, database });
+    return runCommand({ ...cmd, args: [...cmd.args, "-c", sql], env: { PGPASSWORD: password } }, { what: "psql", timeoutMs: 600000 });
   };
-  const createDb = psqlCommand(path.join(BIN_DIR, "psql"), { ...target, database: "postgres" });
-  await runCommand(
-    { ...createDb, args: [...createDb.args, "-c", `CREATE DATABASE ${DATABASE}`], env: { PGPASSWORD: password } },
-    { what: "createdb", timeoutMs: 30000 },
-  );
-  return { target, stop: () => stopLocalCluster(cluster, BIN_DIR) };
+  const pgRestore = (file: string, jobs: number) => {
+    const cmd = pgRestoreCommand(path.join(BIN_DIR, "pg_restore"), "custom", file, { ...target, database: DATABASE }, jobs);
+    return runCommand({ ...cmd, env: { PGPASSWORD: password } }, { what: "pg_restore", timeoutMs: 2 * HOUR_MS });
+  };
+  return { psql, pgRestore, stop: () => stopLocalCluster(cluster, BIN_DIR) };
 }
 
-async function pgRestoreAlone(file: string, settings: Record<string, string>, jobs: number): Promise<number> {
-  const s = await server(settings);
-  try {
-    const cmd = pgRestoreCommand(path.join(BIN_DIR, "pg_restore"), "custom", file, { ...s.target, database: DATABASE }, jobs);
-    const [, ms] = await timed(() =>
-      runCommand({ ...cmd, env: { PGPASSWORD: s.target.password } }, { what: "pg_restore", timeoutMs: 2 * HOUR_MS }),
-    );
-    return ms;
-  } finally {
-    await s.stop();
-  }
+type Server = Awaited<ReturnType<typeof localServer>>;
+
+async function lookupAndDownload(loc: S3Location, file: string): Promise<void> {
+  const backup = await findLatestBackup(loc, S3RVER_CREDENTIALS, Date.now());
+  await downloadTo(loc, S3RVER_CREDENTIALS, backup, file, () => undefined);
 }
 
-/** The runbook by hand, step after step. */
-async function baseline(input: OursInput, dir: string) {
-  const creds = S3RVER_CREDENTIALS;
-  const [s, startMs] = await timed(() => server({}));
-  try {
-    const file = path.join(dir, "baseline.dump");
-    const [, downloadMs] = await timed(() => downloadTo(input.loc, creds, input.backup, file, () => undefined));
-    const cmd = pgRestoreCommand(path.join(BIN_DIR, "pg_restore"), "custom", file, { ...s.target, database: DATABASE }, 1);
-    const [, restoreMs] = await timed(() =>
-      runCommand({ ...cmd, env: { PGPASSWORD: s.target.password } }, { what: "pg_restore", timeoutMs: 2 * HOUR_MS }),
-    );
-    const at = `'${new Date(input.backup.lastModified).toISOString()}'`;
-    const [, smokeMs] = await timed(async () => {
-      for (const q of DEFAULT_SMOKE_QUERIES) {
-        const psql = psqlCommand(path.join(BIN_DIR, "psql"), { ...s.target, database: DATABASE });
-        await runCommand(
-          { ...psql, args: [...psql.args, "-c", q.sql.replace(/\$1/g, at)], env: { PGPASSWORD: s.target.password } },
-          { what: "psql", timeoutMs: 60000 },
-        );
-      }
-    });
-    fs.rmSync(file);
-    return { startMs, downloadMs, restoreMs, smokeMs, totalMs: startMs + downloadMs + restoreMs + smokeMs };
-  } finally {
-    await s.stop();
-  }
+async function smokeWithPsql(server: Server, backupTime: string): Promise<void> {
+  for (const q of DEFAULT_SMOKE_QUERIES) await server.psql(DATABASE, q.sql.replace(/\$1/g, `'${backupTime}'`));
 }
 
-/** Runs `ours` in a child process and returns what it measured. */
-function oursInChild(input: OursInput): Promise<OursResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(__filename, ["--ours"], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    child.once("message", (m) => resolve(m as OursResult));
-    child.once("error", reject);
-    child.once("exit", (code) => code === 0 || reject(new Error(`the restore-test child exited ${code}`)));
-    child.send(input);
-  });
-}
-
-/** In the child: the disposable server and the restore test, as the two providers run them. */
-async function ours(input: OursInput): Promise<OursResult> {
+/** The runbook typed by hand, step after step. */
+async function byHand(loc: S3Location, dir: string, backupTime: string): Promise<Sample> {
+  const file = path.join(dir, "by-hand.dump");
+  const stopWatch = watchPgRestore();
   const started = Date.now();
-  const password = "bench";
-  const instanceId = `bench-ours-${process.pid}`;
-  const cluster = await startLocalCluster({
-    binDir: BIN_DIR,
-    port: 0,
-    instanceId,
-    password,
-    settings: DISPOSABLE_SERVER_SETTINGS,
-    startTimeoutMs: 60000,
-  });
-  const startMs = Date.now() - started;
+  const [server, start] = await timed(() => localServer({}));
   try {
-    const spec: RestoreSpec = {
-      stack: "bench",
-      backup: input.backup as RestoreSpec["backup"],
-      s3: input.loc,
-      credentials: S3RVER_CREDENTIALS,
-      target: {
-        engine: "local",
-        instanceId,
-        host: cluster.host,
-        port: cluster.port,
-        user: cluster.user,
-        password,
-        binDir: BIN_DIR,
-        baseDir: cluster.baseDir,
-      },
-      database: DATABASE,
-      jobs: 0,
-      maxAgeHours: 26,
-      timeoutMs: 2 * HOUR_MS,
-      statementTimeoutMs: 60000,
-      smoke: DEFAULT_SMOKE_QUERIES,
-    };
-    const report = await runRestoreTest(spec, silentLog);
-    return {
-      totalMs: Date.now() - started,
-      startMs,
-      timings: report.timings,
-      status: report.status,
-      error: report.error,
-      peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    };
+    const [, download] = await timed(() => lookupAndDownload(loc, file));
+    await server.psql("postgres", `CREATE DATABASE ${DATABASE}`);
+    const [, restore] = await timed(() => server.pgRestore(file, 1));
+    const [, smoke] = await timed(() => smokeWithPsql(server, backupTime));
+    return { ms: Date.now() - started, parts: { start, download, restore, smoke }, pgRestorePeakRss: stopWatch() };
   } finally {
-    await stopLocalCluster(cluster, BIN_DIR);
+    stopWatch();
+    fs.rmSync(file, { force: true });
+    await server.stop();
   }
 }
 
-async function main(): Promise<void> {
-  const sales = Number(process.env.BENCH_SALES ?? 3000000);
+/** Each part of the floor, measured: server start, lookup + download, pg_restore -jN alone, smoke. */
+async function floorParts(loc: S3Location, dir: string, dump: string, backupTime: string): Promise<Sample> {
+  const file = path.join(dir, "floor.dump");
+  const [, download] = await timed(() => lookupAndDownload(loc, file));
+  fs.rmSync(file);
+  const [server, start] = await timed(() => localServer({ ...DISPOSABLE_SERVER_SETTINGS }));
+  const stopWatch = watchPgRestore();
+  try {
+    await server.psql("postgres", `CREATE DATABASE ${DATABASE}`);
+    const [, restore] = await timed(() => server.pgRestore(dump, JOBS));
+    const [, smoke] = await timed(() => smokeWithPsql(server, backupTime));
+    const ms = Math.max(start, download) + restore + smoke;
+    return { ms, parts: { start, download, restore, smoke }, pgRestorePeakRss: stopWatch() };
+  } finally {
+    stopWatch();
+    await server.stop();
+  }
+}
+
+// --- main ------------------------------------------------------------------------------------------------
+
+async function oneSize(sales: number, reps: number, image: string): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spec1-bench-restore-"));
   fs.chmodSync(dir, 0o755);
   const source = await startPostgres();
-  const s3 = await startS3({ buckets: ["backups"] });
+  const s3 = await startS3({ buckets: [BUCKET] });
   try {
-    console.log(`seeding ${sales} sales, ${sales / 10} users, ${sales / 5} tickets …`);
-    await seedDatabase(source, "shop", { users: sales / 10, sales, tickets: sales / 5 });
-    const file = path.join(dir, "shop.dump");
-    await dumpDatabase(source, "shop", "custom", file);
+    await seedDatabase(source, "shop", { users: Math.max(10, sales / 10), sales, tickets: Math.max(10, sales / 5) });
+    const dump = path.join(dir, "shop.dump");
+    await dumpDatabase(source, "shop", "custom", dump);
     const client = s3.client();
-    await uploadNewestBackup(client, "backups", "spec-1/2026-11-27T02-00-00Z.dump", file, "matching");
+    await uploadNewestBackup(client, BUCKET, `${PREFIX}2026-11-27T02-00-00Z.dump`, dump, "matching");
     client.destroy();
-    const loc: S3Location = { endpoint: s3.endpoint, region: "us-east-1", bucket: "backups", prefix: "spec-1/", timeoutMs: 60000 };
+    const loc: S3Location = { endpoint: s3.endpoint, region: "us-east-1", bucket: BUCKET, prefix: PREFIX, timeoutMs: 60000 };
     const backup = await findLatestBackup(loc, S3RVER_CREDENTIALS, Date.now());
-    const restoredBytes = await databaseSize(source.connection("shop"));
-    console.log(
-      `dump: ${backup.type}, ${formatBytes(backup.size)}; the database it restores: ${formatBytes(restoredBytes)}; ${JOBS} CPU(s)`,
-    );
-
-    // Download-only first: it also warms s3rver's file in the page cache for every contender alike.
-    const [, downloadOnlyMs] = await timed(() =>
-      downloadTo(loc, S3RVER_CREDENTIALS, backup, path.join(dir, "download-only"), () => undefined),
-    );
-    fs.rmSync(path.join(dir, "download-only"));
-    const restoreAloneMs = await pgRestoreAlone(file, DISPOSABLE_SERVER_SETTINGS, JOBS);
-    const base = await baseline({ loc, backup }, dir);
-    const mine = await oursInChild({ loc, backup });
-    if (mine.status !== "passed") throw new Error(`the restore test failed: ${mine.error}`);
-    const floorMs = Math.max(downloadOnlyMs, restoreAloneMs);
-    const t = mine.timings as Record<string, number>;
-
-    console.log("");
-    console.log(
-      `baseline (runbook by hand): ${seconds(base.totalMs)}  [server ${seconds(base.startMs)}, download ${seconds(base.downloadMs)}, pg_restore -j1 ${seconds(base.restoreMs)}, psql smoke ${seconds(base.smokeMs)}]`,
-    );
-    console.log(
-      `restore test (this stack):  ${seconds(mine.totalMs)}  [server ${seconds(mine.startMs)}, download+sha256 ${seconds(t.downloadSeconds * 1000)}, pg_restore -j${JOBS} ${seconds(t.restoreSeconds * 1000)}, smoke ${seconds(t.smokeSeconds * 1000)}]`,
-    );
-    console.log(
-      `floor: max(download-only ${seconds(downloadOnlyMs)}, pg_restore -j${JOBS} alone ${seconds(restoreAloneMs)}) = ${seconds(floorMs)}`,
-    );
-    console.log("");
-    console.log(
-      `restore test / baseline: ${(mine.totalMs / base.totalMs).toFixed(2)}  (${(base.totalMs / mine.totalMs).toFixed(2)}× faster)`,
-    );
-    console.log(`restore test / floor:    ${(mine.totalMs / floorMs).toFixed(2)}`);
-    console.log(`peak memory (RSS) of the restore-test process: ${formatBytes(mine.peakRssBytes)} for a ${formatBytes(backup.size)} dump`);
+    const backupTime = new Date(backup.lastModified).toISOString();
+    const reportsDir = path.join(dir, "reports");
+    console.log(`\n## ${sales} sales: custom dump of ${formatBytes(backup.size)}, ${JOBS} CPU(s), ${reps} interleaved runs each`);
+    const samples = await interleaved<Sample>(CONTENDERS, reps, async (c) => {
+      const contender = c as Contender;
+      if (contender === "by hand") return byHand(loc, dir, backupTime);
+      if (contender === "floor") return floorParts(loc, dir, dump, backupTime);
+      return upInChild({ engine: contender === "up/docker" ? "docker" : "local", endpoint: s3.endpoint, reportsDir, image });
+    });
+    report(samples, backup.size);
   } finally {
     await s3.stop();
     await source.stop();
@@ -236,25 +256,57 @@ async function main(): Promise<void> {
   }
 }
 
-async function databaseSize(endpoint: PgEndpoint): Promise<number> {
-  return withPgClient(endpoint, { connectTimeoutMs: 10_000, queryTimeoutMs: 60_000 }, async (client) =>
-    Number((await client.query("SELECT pg_database_size(current_database()) AS n")).rows[0].n),
-  );
+function report(samples: Map<string, Sample[]>, dumpBytes: number): void {
+  const med = (c: Contender) => median(samples.get(c)!.map((x) => x.ms));
+  const bare = median(samples.get("floor")!.map((x) => x.parts.restore));
+  console.log("contender   wall time (min / median)   parts (medians)                                       peak RSS (host / pg_restore)");
+  for (const c of CONTENDERS) {
+    const xs = samples.get(c)!;
+    const parts = Object.keys(xs[0].parts)
+      .map((k) => `${k} ${s(median(xs.map((x) => x.parts[k])))}`)
+      .join(", ");
+    const host = xs[0].hostPeakRss === undefined ? "—" : formatBytes(Math.max(...xs.map((x) => x.hostPeakRss!)));
+    const pg = formatBytes(Math.max(...xs.map((x) => x.pgRestorePeakRss)));
+    const rto = xs[0].rtoSeconds === undefined ? "" : `, RTO ${s(median(xs.map((x) => x.rtoSeconds! * 1000)))}`;
+    console.log(
+      `${c.padEnd(11)} ${minMedian(
+        xs.map((x) => x.ms),
+        s,
+      ).padEnd(26)} ${(parts + rto).padEnd(53)} ${host} / ${pg}`,
+    );
+  }
+  console.log(`bare pg_restore -j${JOBS} (the floor's restore part): ${s(bare)}; dump ${formatBytes(dumpBytes)}`);
+  for (const up of ["up/local", "up/docker"] as const) {
+    const m = med(up);
+    console.log(
+      `${up}: ${(m / med("by hand")).toFixed(2)}× by hand, ${(m / med("floor")).toFixed(2)}× the floor, ${(m / bare).toFixed(2)}× bare pg_restore (medians)`,
+    );
+  }
+  console.log(`up/docker / up/local: ${(med("up/docker") / med("up/local")).toFixed(2)}`);
 }
 
-if (process.argv.includes("--ours")) {
-  process.once("message", (input) =>
-    ours(input as OursInput).then(
-      (result) => process.send!(result, () => process.exit(0)),
-      (err) => {
-        console.error(err);
-        process.exit(1);
-      },
-    ),
+async function main(): Promise<void> {
+  const sizes = (arg("sales") ?? "300000,3000000").split(",").map(Number);
+  const reps = Number(arg("reps") ?? 3);
+  const image = (await ensurePostgresImage(17)).tag;
+  console.log("Restore test: the whole `pulumi up` vs the runbook by hand, the floor and bare pg_restore (see bench/restore.ts)");
+  for (const sales of sizes) await oneSize(sales, reps, image);
+}
+
+if (process.argv[2] === "--up") {
+  upChild(JSON.parse(process.argv[3]) as UpRequest).then(
+    () => process.exit(0),
+    (err) => {
+      process.stderr.write(`${(err as Error).stack}\n`);
+      process.exit(1);
+    },
   );
 } else {
-  main().catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      process.stderr.write(`bench: ${(err as Error).stack}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -32,7 +32,7 @@ export interface RestoreReport {
     readonly downloadSeconds?: number;
     readonly restoreSeconds?: number;
     readonly smokeSeconds?: number;
-    /** RTO: from the start of the download until the restored database answered its smoke SQL. */
+    /** RTO: from the start of the restore (target check, download, restore) until the restored database answered its smoke SQL. */
     readonly rtoSeconds?: number;
   };
   readonly smoke: readonly SmokeResult[];
@@ -63,7 +63,7 @@ export function renderReportMarkdown(r: RestoreReport): string {
         ["download", seconds(r.timings.downloadSeconds)],
         ["restore", seconds(r.timings.restoreSeconds)],
         ["smoke SQL", seconds(r.timings.smokeSeconds)],
-        ["RTO (download + restore + smoke)", seconds(r.timings.rtoSeconds)],
+        ["RTO (restore start → smoke SQL answered)", seconds(r.timings.rtoSeconds)],
       ],
     ),
     "",

@@ -409,7 +409,7 @@ describe("report and progress", () => {
       "# Restore test FAILED — 2026-11-28T14:03:00.000Z",
       "| RPO (backup age) | 12.0 h |",
       "| dump | custom (archive 1.14), 3.0 MiB |",
-      "| RTO (download + restore + smoke) | 102.0 s |",
+      "| RTO (restore start → smoke SQL answered) | 102.0 s |",
       "**For the database administrator:** The database is kept",
       "### users: FAILED — expected at least 1 row(s), got 0",
       "```\n users\n-------\n(0 rows)\n```",

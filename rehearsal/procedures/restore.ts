@@ -45,7 +45,7 @@ function smokeLines(result: UpResult, store: SeededBackups): string[] {
   };
   const seeded = store.seeded;
   const lines = [
-    `restore passed: RTO ${report.timings.rtoSeconds?.toFixed(1)} s (download → smoke SQL answered), RPO ${age(report.backup.ageHours)} (backup age), ${report.backup.type} dump`,
+    `restore passed: RTO ${report.timings.rtoSeconds?.toFixed(1)} s (restore start → smoke SQL answered), RPO ${age(report.backup.ageHours)} (backup age), ${report.backup.type} dump`,
     `seeded before the dump: ${seeded.users} users, ${seeded.recentSales} recent sales, tickets ${Object.entries(seeded.ticketsByStatus)
       .map(([s, n]) => `${s} ${n}`)
       .join(", ")}`,

@@ -139,7 +139,7 @@ test("a backup older than backup.maxAgeHours (BACKUP_DAILY stopped 3 days ago): 
 test("an SQL error in the dump stops psql at the first error", async () => {
   const broken = Buffer.concat([dump("plain"), Buffer.from("\nINSERT INTO no_such_table VALUES (1);\n")]);
   const message = await failedRestore("fail/sql/", broken);
-  await expectFailureHandled(message, "psql failed (exit 3): psql:", true);
+  await expectFailureHandled(message, "psql failed (exit 3): ERROR:", true);
   expect(message).toContain('ERROR:  relation "no_such_table" does not exist');
 });
 

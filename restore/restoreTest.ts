@@ -223,8 +223,13 @@ async function download(spec: RestoreSpec, file: string, progress: Progress, log
   const started = Date.now();
   const report = throttled((m) => log.info(m), PROGRESS_EVERY_MS);
   report(`downloading ${backup.url} (${formatBytes(backup.size)})`, true);
-  const result = await downloadTo(spec.s3, spec.credentials, backup, file, (bytes) =>
-    report(`download: ${formatBytes(bytes)} of ${formatBytes(backup.size)} (${Math.floor((bytes / backup.size) * 100)}%)`),
+  const result = await downloadTo(
+    spec.s3,
+    spec.credentials,
+    backup,
+    file,
+    (bytes) => report(`download: ${formatBytes(bytes)} of ${formatBytes(backup.size)} (${Math.floor((bytes / backup.size) * 100)}%)`),
+    spec.timeoutMs,
   );
   progress.downloadSeconds = (Date.now() - started) / 1000;
   log.info(`downloaded ${formatBytes(result.bytes)} in ${progress.downloadSeconds.toFixed(1)} s`);

@@ -4,6 +4,7 @@ import { ProviderHost } from "../harness/providerHost";
 import { pausedQueues } from "../drill/queues";
 import { workerConnection } from "../lib/redis";
 import { withQueue } from "../sim/services/worker";
+import { startTricklingWebSocket } from "../sim/standins/trickle";
 import { plainText, runStack, TEST_SECRETS } from "./helpers/program";
 import {
   CHAT_ID,
@@ -265,6 +266,26 @@ describe("QR rotation: each attempt follows every QR the gateway sends", () => {
     expect(Date.now() - started).toBeLessThan(15000); // ended by the gateway's close, not the 20 s deadline
     expect(await pausedQueues(target(), QUEUES)).toEqual([]);
   });
+});
+
+test("a trickling WebSocket peer (101 one byte at a time) cannot hold the drill: each attempt fails at its deadline, queues resumed", async () => {
+  const peer = await startTricklingWebSocket(50);
+  try {
+    const started = Date.now();
+    const config = drillConfig(world, runId(), { sessions: ["trickled"], gatewayWsUrl: peer.wsUrl, requestTimeoutMs: 1000, qrAttempts: 2 });
+    const drill = await upDrill(host, config, world.secrets);
+    const elapsed = Date.now() - started;
+    const outs = drill.step(relogin("trickled")).outs!;
+    expect(attemptsOf(outs)).toEqual(["connection-lost", "connection-lost"]);
+    expect(outs.attempts[0].detail).toBe(`WebSocket ${peer.wsUrl}: no answer within 1000ms (upgrade not completed)`);
+    for (const a of outs.attempts) expect(a.ms).toBeLessThan(1000 + 500);
+    expect(peer.connections()).toBe(2);
+    expect(drill.step("spec1-drill-resume").outs).toMatchObject({ resumed: QUEUES });
+    expect(await pausedQueues(target(), QUEUES)).toEqual([]);
+    expect(elapsed).toBeLessThan(30000); // the whole up, escalation and test message included
+  } finally {
+    await peer.close();
+  }
 });
 
 test("a dropped WebSocket is a lost connection, not a missing QR", async () => {

@@ -115,6 +115,13 @@ export async function portHolder(port: number): Promise<string | undefined> {
 
 /** What to say when `docker run` itself failed: the port bind above all, with who holds the port. */
 async function runFailure(message: string, spec: DockerServerSpec): Promise<string> {
+  // No registry answers (or the image is not in it): the runner has no copy to start. Docker's own
+  // "Unable to find image … locally" line is not among the error lines runCommand keeps: the pull's is.
+  if (/Unable to find image|pull access denied|manifest unknown|Get "https?:\/\/[^"]+\/v2\//i.test(message))
+    return (
+      `the image ${spec.image} is not on this runner and could not be pulled; pull it where a registry answers ` +
+      `(docker pull ${spec.image}) or load it (docker load), or set restore.disposablePostgres.image (${message})`
+    );
   if (!/address already in use|port is already allocated/i.test(message)) return `docker run ${spec.image}: ${message}`;
   const holder = await portHolder(spec.hostPort);
   // Docker's own words are a paragraph about endpoints and proxies; its last clause is the part that says why.

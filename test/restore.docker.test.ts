@@ -168,6 +168,18 @@ describe("each way the engine fails, with nothing left behind", () => {
     expect(restoreContainers()).toEqual(before);
   }, 60000);
 
+  test("an image that is not on the runner and cannot be pulled: one line naming it and the fix, nothing left", async () => {
+    const before = { containers: restoreContainers(), volumes: volumes() };
+    const error = (await upRestore(world, "docker/custom/", dockerEngine(await freePort(), "spec1-test/absent:1"))).serverFailure();
+    const [line] = error.split("\nWhat to do next:");
+    expect(line).toContain(
+      "the image spec1-test/absent:1 is not on this runner and could not be pulled; pull it where a registry answers (docker pull spec1-test/absent:1) or load it (docker load), or set restore.disposablePostgres.image (",
+    );
+    expect(line).not.toMatch(/--help|\n/);
+    expect(restoreContainers()).toEqual(before.containers);
+    expect(volumes()).toEqual(before.volumes);
+  }, 60000);
+
   test.each([
     ["no daemon answers", { DOCKER_HOST: "unix:///nonexistent/docker.sock" }, "the Docker daemon does not answer"],
     ["the docker CLI is missing", { PATH: "/nonexistent" }, "the docker CLI is not installed on this runner (apt-get install docker.io)"],

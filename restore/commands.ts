@@ -182,6 +182,22 @@ export function dockerLogsCommand(container: string, lines: number): CommandLine
   return { command: "docker", args: ["logs", "--tail", String(lines), container] };
 }
 
+/** Every container the restore's docker engine started, whatever its state (ids). */
+export function dockerInstancesCommand(): CommandLine {
+  return { command: "docker", args: ["ps", "--all", "--quiet", "--filter", "label=spec1.instance_id"] };
+}
+
+/**
+ * The container's name and the host ports it asked for, as JSON: a `Created` or stopped container
+ * publishes nothing, so `docker ps --filter publish` does not find it by its port.
+ */
+export function dockerPortBindingsCommand(container: string): CommandLine {
+  return {
+    command: "docker",
+    args: ["inspect", "--type", "container", "--format", "{{.Name}} {{json .HostConfig.PortBindings}}", container],
+  };
+}
+
 /** Running containers that publish host port `port`: who holds the port a new container cannot bind. */
 export function dockerPortHolderCommand(port: number): CommandLine {
   return { command: "docker", args: ["ps", "--filter", `publish=${port}`, "--format", "{{.Names}}"] };

@@ -11,7 +11,9 @@ import {
   dockerCopyInCommand,
   dockerExecCommand,
   dockerInspectStateCommand,
+  dockerInstancesCommand,
   dockerLogsCommand,
+  dockerPortBindingsCommand,
   dockerPortHolderCommand,
   dockerRemoveCommand,
   dockerRunCommand,
@@ -189,6 +191,10 @@ describe("command lines", () => {
     expect(text(dockerLogsCommand("c", 8))).toBe("docker logs --tail 8 c");
     expect(text(dockerPortHolderCommand(55432))).toBe("docker ps --filter publish=55432 --format {{.Names}}");
     expect(text(portListenerCommand(55432))).toBe("ss -Hltnp sport = :55432");
+    expect(text(dockerInstancesCommand())).toBe("docker ps --all --quiet --filter label=spec1.instance_id");
+    expect(text(dockerPortBindingsCommand("c"))).toBe(
+      "docker inspect --type container --format {{.Name}} {{json .HostConfig.PortBindings}} c",
+    );
   });
 
   test.each([

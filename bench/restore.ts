@@ -178,7 +178,7 @@ type Server = Awaited<ReturnType<typeof localServer>>;
 
 async function lookupAndDownload(loc: S3Location, file: string): Promise<void> {
   const backup = await findLatestBackup(loc, S3RVER_CREDENTIALS, Date.now());
-  await downloadTo(loc, S3RVER_CREDENTIALS, backup, file, () => undefined);
+  await downloadTo(loc, S3RVER_CREDENTIALS, backup, file, () => undefined, 2 * HOUR_MS);
 }
 
 async function smokeWithPsql(server: Server, backupTime: string): Promise<void> {

@@ -33,6 +33,11 @@ export interface SendRateConfig {
   readonly maxFailureRatio: number;
   /** No message at all in the window: `fail` (default) or `warn` (pass, with a warning in the log and outputs). */
   readonly noTraffic: NoTrafficPolicy;
+  /**
+   * An early pass: once at least this many messages (and the window's minimum volume) were sent within the
+   * failure ratio, the window need not end (checks/sendRate.ts).
+   */
+  readonly minSends: number;
 }
 
 export interface QueuesConfig {
@@ -90,6 +95,7 @@ export const CHECKS_DEFAULTS = {
     minPerMinute: 1,
     maxFailureRatio: 0.05,
     noTraffic: "fail" as NoTrafficPolicy,
+    minSends: 20,
   },
   queues: {
     // SPEC-1's worker: outbound WhatsApp messages, and maintenance jobs such as BACKUP_DAILY.
@@ -162,6 +168,7 @@ function parseSendRate(value: unknown, metricsUrl: string): SendRateConfig {
     "minPerMinute",
     "maxFailureRatio",
     "noTraffic",
+    "minSends",
   ]);
   const ratio = optionalNumber(`${key}.maxFailureRatio`, raw.maxFailureRatio, d.maxFailureRatio);
   if (ratio > 1) throw new ConfigError(`${key}.maxFailureRatio`, `${ratio} is above 1`, `set a ratio 0–1, e.g. ${d.maxFailureRatio}`);
@@ -177,6 +184,7 @@ function parseSendRate(value: unknown, metricsUrl: string): SendRateConfig {
     minPerMinute: optionalNumber(`${key}.minPerMinute`, raw.minPerMinute, d.minPerMinute),
     maxFailureRatio: ratio,
     noTraffic: oneOf(`${key}.noTraffic`, raw.noTraffic, ["fail", "warn"] as const, d.noTraffic),
+    minSends: positiveInt(key, raw, d, "minSends"),
   };
 }
 

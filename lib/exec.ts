@@ -19,6 +19,8 @@ export interface RunOptions {
   /** Run as this OS user (root starting a server that refuses to run as root). */
   readonly uid?: number;
   readonly gid?: number;
+  /** Aborted: the command is killed (SIGKILL), e.g. when the process running it is being stopped. */
+  readonly signal?: AbortSignal;
 }
 
 /** The lines worth showing from a failed tool's stderr: its errors, else its last lines. */
@@ -50,6 +52,12 @@ export function runCommand(cmd: CommandLine, opts: RunOptions): Promise<string> 
       failure = new Error(`${opts.what} did not finish within ${Math.round(opts.timeoutMs / 1000)}s and was stopped`);
       child.kill("SIGKILL");
     }, opts.timeoutMs);
+    const abort = () => {
+      failure ??= new Error(`${opts.what} was stopped: the process running it is being stopped`);
+      child.kill("SIGKILL");
+    };
+    if (opts.signal?.aborted) abort();
+    opts.signal?.addEventListener("abort", abort, { once: true });
     child.stdout.on("data", (d: Buffer) => (stdout = (stdout + d).slice(-65536)));
     child.stderr.on("data", (d: Buffer) => {
       stderr = (stderr + d).slice(-65536);
@@ -68,10 +76,12 @@ export function runCommand(cmd: CommandLine, opts: RunOptions): Promise<string> 
     }
     child.once("error", (err: Error) => {
       clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", abort);
       reject(new Error(`${opts.what}: cannot run ${cmd.command}: ${err.message}`));
     });
     child.once("close", (code: number | null, signal: string | null) => {
       clearTimeout(timer);
+      opts.signal?.removeEventListener("abort", abort);
       // A tool that stopped early leaves its input half-read: close the file behind it.
       opts.stdin?.destroy();
       if (failure) reject(failure);

@@ -8,7 +8,7 @@ import { randomBytes } from "crypto";
 import type { Log } from "../lib/log";
 import { runnerBinDir } from "../lib/postgres";
 import { removeContainer, startContainer } from "./dockerServer";
-import { startLocalCluster, stopLocalCluster } from "./localEngine";
+import { startLocalCluster, stopLocalCluster, sweepUnrecordedClusters } from "./localEngine";
 import type { TargetServer } from "./target";
 
 export type Engine = "docker" | "local";
@@ -39,6 +39,7 @@ export async function createServer(request: ServerRequest, log: Log): Promise<Se
   const requested: Requested = { port: request.port, image: request.image, binDir: request.binDir, settings: request.settings };
   if (request.engine === "local") {
     const binDir = request.binDir ?? runnerBinDir();
+    await sweepUnrecordedClusters(binDir, (line) => log.warn(line));
     log.info(`starting a local Postgres (${binDir}) on 127.0.0.1`);
     const cluster = await startLocalCluster({
       binDir,

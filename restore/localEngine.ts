@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { freePort } from "../lib/net";
 import { CommandLine, runCommand } from "../lib/exec";
+import { processAlive } from "../lib/signalGuard";
 import { initdbCommand, pgCtlStartCommand, pgCtlStopCommand } from "./commands";
 import { waitForServer } from "./target";
 
@@ -69,8 +70,34 @@ async function run(cmd: CommandLine, as: RunAs, what: string, timeoutMs: number)
   await runCommand(cmd, { what, timeoutMs, ...as });
 }
 
+const CLUSTER_PREFIX = "spec1-pg-";
+/** In a cluster's dir while its create runs: the creating process's PID. */
+const CREATING_FILE = "creating.pid";
+
+/**
+ * Stops and removes the clusters whose create was killed before it returned (their `creating.pid` names a
+ * process that is gone): nothing else knows they run. Returns their dirs.
+ */
+export async function sweepUnrecordedClusters(binDir: string, log: (line: string) => void, tmpDir = os.tmpdir()): Promise<string[]> {
+  const swept: string[] = [];
+  for (const name of fs.readdirSync(tmpDir).filter((n) => n.startsWith(CLUSTER_PREFIX))) {
+    const baseDir = path.join(tmpDir, name);
+    let owner: number;
+    try {
+      owner = Number(fs.readFileSync(path.join(baseDir, CREATING_FILE), "utf8"));
+    } catch {
+      continue; // a recorded server (its create returned), or not ours
+    }
+    if (!Number.isInteger(owner) || owner <= 0 || processAlive(owner)) continue;
+    await stopLocalCluster({ baseDir, dataDir: path.join(baseDir, "data") }, binDir);
+    log(`stopped and removed ${baseDir}: a disposable Postgres whose create was killed (pid ${owner}) before it was recorded`);
+    swept.push(baseDir);
+  }
+  return swept;
+}
+
 function makePrivateDir(as: RunAs): string {
-  const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), "spec1-pg-"));
+  const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), CLUSTER_PREFIX));
   fs.chmodSync(baseDir, 0o700);
   if (as.uid !== undefined) fs.chownSync(baseDir, as.uid, as.gid!);
   return baseDir;
@@ -88,6 +115,9 @@ export async function startLocalCluster(spec: LocalClusterSpec): Promise<LocalCl
   const dataDir = path.join(baseDir, "data");
   const logFile = path.join(baseDir, "server.log");
   const cluster: LocalCluster = { host: "127.0.0.1", port, user: "postgres", baseDir, dataDir, logFile };
+  // Until the create returns (and Pulumi records the server), a SIGKILL would leave it running unrecorded.
+  const creating = path.join(baseDir, CREATING_FILE);
+  fs.writeFileSync(creating, String(process.pid), { mode: 0o600 });
   try {
     const pwfile = path.join(baseDir, "pwfile");
     writePrivateFile(pwfile, `${spec.password}\n`, as);
@@ -108,6 +138,7 @@ export async function startLocalCluster(spec: LocalClusterSpec): Promise<LocalCl
       timeoutS * 1000 + PG_CTL_GRACE_MS,
     );
     await waitForServer({ ...cluster, password: spec.password, instanceId: spec.instanceId }, spec.startTimeoutMs);
+    fs.rmSync(creating);
     return cluster;
   } catch (err) {
     await stopLocalCluster(cluster, spec.binDir).catch(() => undefined);

@@ -13,7 +13,6 @@ import * as zlib from "zlib";
 import { untarCommand } from "./commands";
 import { archiveVersionAt, checkArchiveReadable, detectDump, Detection, DumpType, HEAD_BYTES } from "./dumpType";
 import { runCommand } from "../lib/exec";
-import { withPgClient } from "../lib/postgres";
 import { formatBytes } from "./lookup";
 import type { Log } from "../lib/log";
 import { entryTimestamp, OpsLogFiles, writeOpsLogEntry } from "../lib/opsLog";
@@ -23,8 +22,19 @@ import { HOUR_MS } from "../lib/time";
 import { checkFreshness, parseChecksumSidecar } from "./selection";
 import type { SmokeQuery } from "../config/restore";
 import { runSmokeQueries, SmokeResult } from "./smoke";
-import { dbaInstructions, maintenanceEndpoint, TargetServer, verifyTarget } from "./target";
-import { RestoreTools, toolsFor } from "./restoreTools";
+import { dbaInstructions, TargetServer, verifyTarget } from "./target";
+import { handOver, RestoreTools, toolsFor, toolUser } from "./restoreTools";
+import { sweepDumpDirs, withDumpDir } from "./dumpDir";
+import {
+  endSessions,
+  explainPrivilegeFailure,
+  grantSmokeReads,
+  newRunRoles,
+  prepareDatabase,
+  restrictedPsqlInput,
+  RoleLogin,
+  RunRoles,
+} from "./untrusted";
 import { keptContainerProblem } from "./dockerServer";
 
 /** A refused docker target says why its container cannot answer (stopped after a reboot: `docker start`). */
@@ -100,21 +110,33 @@ interface Progress {
 export async function runRestoreTest(spec: RestoreSpec, log: Log, now: () => number = Date.now): Promise<RestoreReport> {
   const startedAt = now();
   const progress: Progress = { type: spec.backup.type, checksum: "not checked", smoke: [] };
+  const roles = newRunRoles();
   let error: string | undefined;
   try {
     await verifyTarget(spec.target).catch(async (err: Error) => {
       throw new Error(await withContainerState(err.message, spec.target));
     });
     checkFreshness(spec.backup, startedAt, spec.maxAgeHours);
-    await withPrivateDir((dir) => downloadAndRestore(spec, dir, progress, log));
-    const smokeStart = now();
-    log.info(`smoke SQL: ${spec.smoke.map((q) => q.name).join(", ")}`);
-    progress.smoke = await runSmokeQueries(
-      { ...spec.target, database: spec.database },
-      spec.smoke,
-      new Date(spec.backup.lastModified),
-      spec.statementTimeoutMs,
+    sweepDumpDirs(log);
+    await withDumpDir(
+      (dir, signal) => downloadAndRestore(spec, roles, dir, signal, progress, log),
+      () => endLeftSessions(spec.target, [roles.restore, roles.smoke], "the interrupted restore", log),
+      log,
     );
+    const smokeStart = now();
+    log.info(`smoke SQL: ${spec.smoke.map((q) => q.name).join(", ")} (read-only, as ${roles.smoke.user})`);
+    await grantSmokeReads(spec.target, spec.database, roles, spec.timeoutMs);
+    try {
+      progress.smoke = await runSmokeQueries(
+        { ...spec.target, ...roles.smoke, database: spec.database },
+        spec.target.instanceId,
+        spec.smoke,
+        new Date(spec.backup.lastModified),
+        spec.statementTimeoutMs,
+      );
+    } finally {
+      await endLeftSessions(spec.target, [roles.smoke], "the smoke SQL", log);
+    }
     const answered = now();
     progress.smokeSeconds = (answered - smokeStart) / 1000;
     // RTO: from the start of the restore to a database answering the smoke SQL, whatever came between.
@@ -158,29 +180,39 @@ export async function runRestoreTest(spec: RestoreSpec, log: Log, now: () => num
   };
 }
 
-/** A 0700 dir under the temp dir, removed with everything in it whatever `fn` does. */
-async function withPrivateDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spec1-restore-"));
-  fs.chmodSync(dir, 0o700);
-  try {
-    return await fn(dir);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+/** Ends what a tool or query of these roles left running on the server, and says so. */
+async function endLeftSessions(target: TargetServer, logins: readonly RoleLogin[], what: string, log: Log): Promise<void> {
+  const ended = await endSessions(target, logins).catch((err: Error) => {
+    log.warn(`could not check for sessions ${what} left running: ${err.message}`);
+    return 0;
+  });
+  if (ended > 0) log.warn(`ended ${ended} database session(s) ${what} left running`);
 }
 
-async function downloadAndRestore(spec: RestoreSpec, dir: string, progress: Progress, log: Log): Promise<void> {
+async function downloadAndRestore(
+  spec: RestoreSpec,
+  roles: RunRoles,
+  dir: string,
+  signal: AbortSignal,
+  progress: Progress,
+  log: Log,
+): Promise<void> {
   const file = path.join(dir, "dump");
   await download(spec, file, progress, log);
   const detection = detectDump(readHead(file, HEAD_BYTES), spec.backup.url);
   progress.type = detection.type;
   progress.archiveVersion = detection.archiveVersion;
-  const tools = toolsFor(spec.target, spec.database, spec.timeoutMs);
+  // The tools' OS user (nobody, when we are root) reads the dump, and unpacks a directory dump, in this dir.
+  handOver(dir, toolUser());
+  const tools = toolsFor(spec.target, spec.database, roles.restore, spec.timeoutMs, signal);
   const started = Date.now();
   try {
-    await restore(spec, tools, detection, file, dir, progress, log);
+    await restore(spec, roles, tools, detection, file, dir, signal, progress, log);
+  } catch (err) {
+    throw new Error(explainPrivilegeFailure((err as Error).message));
   } finally {
     await tools.cleanup().catch((err) => log.info(`cleanup: ${(err as Error).message}`));
+    await endLeftSessions(spec.target, [roles.restore], "the restore", log);
   }
   progress.restoreSeconds = (Date.now() - started) / 1000;
   log.info(`restore done in ${progress.restoreSeconds.toFixed(1)} s`);
@@ -191,8 +223,13 @@ async function download(spec: RestoreSpec, file: string, progress: Progress, log
   const started = Date.now();
   const report = throttled((m) => log.info(m), PROGRESS_EVERY_MS);
   report(`downloading ${backup.url} (${formatBytes(backup.size)})`, true);
-  const result = await downloadTo(spec.s3, spec.credentials, backup, file, (bytes) =>
-    report(`download: ${formatBytes(bytes)} of ${formatBytes(backup.size)} (${Math.floor((bytes / backup.size) * 100)}%)`),
+  const result = await downloadTo(
+    spec.s3,
+    spec.credentials,
+    backup,
+    file,
+    (bytes) => report(`download: ${formatBytes(bytes)} of ${formatBytes(backup.size)} (${Math.floor((bytes / backup.size) * 100)}%)`),
+    spec.timeoutMs,
   );
   progress.downloadSeconds = (Date.now() - started) / 1000;
   log.info(`downloaded ${formatBytes(result.bytes)} in ${progress.downloadSeconds.toFixed(1)} s`);
@@ -224,10 +261,12 @@ function readHead(file: string, length: number): Buffer {
 
 async function restore(
   spec: RestoreSpec,
+  roles: RunRoles,
   tools: RestoreTools,
   detection: Detection,
   file: string,
   dir: string,
+  signal: AbortSignal,
   progress: Progress,
   log: Log,
 ): Promise<void> {
@@ -236,25 +275,30 @@ async function restore(
   if (type === "directory") {
     source = path.join(dir, "directory");
     fs.mkdirSync(source, { mode: 0o700 });
-    await runCommand(untarCommand(file, source), { what: "unpacking the directory dump", timeoutMs: spec.timeoutMs });
+    handOver(source, toolUser());
+    await runCommand(untarCommand(file, source), {
+      what: "unpacking the directory dump",
+      timeoutMs: spec.timeoutMs,
+      signal,
+      ...toolUser(),
+    });
     fs.rmSync(file);
     progress.archiveVersion = readTocVersion(source, spec.backup.url);
   }
   if (type === "custom" || type === "tar" || type === "directory") {
     checkArchiveReadable(progress.archiveVersion, await tools.pgRestoreVersion());
   }
-  await recreateDatabase(spec.target, spec.database, spec.timeoutMs);
+  await prepareDatabase(spec.target, spec.database, roles, spec.timeoutMs);
   progress.databaseCreated = true;
   const jobs = spec.jobs === 0 ? os.cpus().length : spec.jobs;
-  if (type === "gzip-plain") {
-    log.info(`restoring: gunzip | psql into ${spec.database}`);
-    return tools.psql(gunzipped(file));
+  if (type === "gzip-plain" || type === "plain") {
+    log.info(
+      `restoring: ${type === "gzip-plain" ? "gunzip | " : ""}psql (meta-commands restricted) into ${spec.database} as ${roles.restore.user}`,
+    );
+    const dump = type === "gzip-plain" ? gunzipped(file) : fs.createReadStream(file);
+    return tools.psql(restrictedPsqlInput(dump, spec.target.instanceId));
   }
   const staged = await tools.stage(source);
-  if (type === "plain") {
-    log.info(`restoring: psql -f into ${spec.database}`);
-    return tools.psql(staged);
-  }
   log.info(`restoring: pg_restore (${type}, ${type === "tar" ? 1 : jobs} job(s)) into ${spec.database}`);
   const report = throttled((m) => log.info(m), PROGRESS_EVERY_MS);
   let phase: string | undefined;
@@ -279,15 +323,6 @@ function gunzipped(file: string): Readable {
     .createReadStream(file)
     .on("error", (err) => gunzip.destroy(err))
     .pipe(gunzip);
-}
-
-async function recreateDatabase(target: TargetServer, database: string, timeoutMs: number): Promise<void> {
-  // Dropping a large database kept from an earlier failed run takes a while: the restore's own bound.
-  await withPgClient(maintenanceEndpoint(target), { connectTimeoutMs: 10000, queryTimeoutMs: timeoutMs }, async (client) => {
-    // Only ever on the verified disposable server: a kept database from an earlier failed run is replaced.
-    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await client.query(`CREATE DATABASE "${database}"`);
-  });
 }
 
 export interface RestoreRunInputs extends RestoreSpec {

@@ -1,7 +1,7 @@
 /**
  * The restore test's only S3 operations, all reads: list a prefix (every page), read an object's first
- * bytes (ranged GET), read a small sidecar, stream an object to a file. Clients are made per call with a
- * timeout and few retries; errors are turned into messages that say what to fix.
+ * bytes (ranged GET), read a small sidecar, stream an object to a file. Clients are made per call (one for
+ * all pages of a listing) with a timeout and few retries; errors are turned into messages that say what to fix.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { ListedObject } from "./selection";
@@ -61,7 +61,7 @@ export function describeS3Error(err: unknown, loc: S3Location, action: string): 
 
 /**
  * One request, its answer read by `read` before the client is destroyed: destroying it cuts the body
- * of an answer still arriving.
+ * of an answer still arriving. A caller making several requests passes its own client.
  */
 async function send<T>(
   loc: S3Location,
@@ -69,35 +69,42 @@ async function send<T>(
   command: unknown,
   action: string,
   read: (out: any) => Promise<T>,
+  shared?: S3Client,
 ): Promise<T> {
-  const s3 = client(loc, creds);
+  const s3 = shared ?? client(loc, creds);
   try {
     return await read(await s3.send(command as never));
   } catch (err) {
     throw describeS3Error(err, loc, action);
   } finally {
-    s3.destroy();
+    if (!shared) s3.destroy();
   }
 }
 
-/** Every object under the prefix, following continuation tokens to the end. */
+/** Every object under the prefix, following continuation tokens to the end, on one client (one connection). */
 export async function listAll(loc: S3Location, creds: S3Credentials): Promise<ListedObject[]> {
   const { ListObjectsV2Command } = require("@aws-sdk/client-s3");
   const objects: ListedObject[] = [];
-  let token: string | undefined;
-  do {
-    const page = await send<any>(
-      loc,
-      creds,
-      new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: loc.prefix, ContinuationToken: token }),
-      `listing ${objectUrl(loc, loc.prefix)}`,
-      async (out) => out,
-    );
-    for (const o of page.Contents ?? []) {
-      objects.push({ key: o.Key, size: Number(o.Size ?? 0), lastModified: new Date(o.LastModified).getTime(), etag: o.ETag });
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  const s3 = client(loc, creds);
+  try {
+    let token: string | undefined;
+    do {
+      const page = await send<any>(
+        loc,
+        creds,
+        new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: loc.prefix, ContinuationToken: token }),
+        `listing ${objectUrl(loc, loc.prefix)}`,
+        async (out) => out,
+        s3,
+      );
+      for (const o of page.Contents ?? []) {
+        objects.push({ key: o.Key, size: Number(o.Size ?? 0), lastModified: new Date(o.LastModified).getTime(), etag: o.ETag });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  } finally {
+    s3.destroy();
+  }
   return objects;
 }
 
@@ -123,8 +130,16 @@ export interface DownloadResult {
 }
 
 /**
+ * The slowest transfer the download accepts: fewer bytes than this in any window of `backup.timeoutMs` (the
+ * bound on one request, 30 s by default, so 2 KiB/s) is a stalled peer, not a slow one. A peer that trickles
+ * a byte at a time keeps every socket timeout from firing; this and the overall deadline do not depend on it.
+ */
+export const MIN_BYTES_PER_WINDOW = 64 * 1024;
+
+/**
  * Streams the object into `file` (created 0600), hashing on the way: memory stays flat whatever the size.
- * `etag` pins the object listed, so a backup rewritten in between is refused instead of mixed up.
+ * `etag` pins the object listed, so a backup rewritten in between is refused instead of mixed up. Bounded
+ * end to end: the whole transfer by `deadlineMs`, and by MIN_BYTES_PER_WINDOW per `loc.timeoutMs`.
  */
 export async function downloadTo(
   loc: S3Location,
@@ -132,6 +147,7 @@ export async function downloadTo(
   object: { key: string; etag?: string },
   file: string,
   onProgress: (bytes: number) => void,
+  deadlineMs: number,
 ): Promise<DownloadResult> {
   const { GetObjectCommand } = require("@aws-sdk/client-s3");
   const crypto = require("crypto");
@@ -139,10 +155,29 @@ export async function downloadTo(
   const { pipeline } = require("stream/promises");
   const action = `downloading ${objectUrl(loc, object.key)}`;
   const s3 = client(loc, creds);
+  const abort = new AbortController();
+  let bytes = 0;
+  let cut: string | undefined;
+  const stop = (why: string) => ((cut ??= why), abort.abort());
+  const deadline = setTimeout(
+    () => stop(`did not finish within ${Math.round(deadlineMs / 1000)} s (restore.timeoutMs); ${bytes} bytes had arrived`),
+    deadlineMs,
+  );
+  let windowStart = 0;
+  const watchdog = setInterval(() => {
+    const got = bytes - windowStart;
+    if (got < MIN_BYTES_PER_WINDOW)
+      stop(
+        `stalled: ${got} bytes arrived in the last ${Math.round(loc.timeoutMs / 1000)} s, under the minimum of ` +
+          `${MIN_BYTES_PER_WINDOW / 1024} KiB per backup.timeoutMs; the object store or the network is too slow`,
+      );
+    windowStart = bytes;
+  }, loc.timeoutMs);
   try {
-    const out: any = await s3.send(new GetObjectCommand({ Bucket: loc.bucket, Key: object.key, IfMatch: object.etag }));
+    const out: any = await s3.send(new GetObjectCommand({ Bucket: loc.bucket, Key: object.key, IfMatch: object.etag }), {
+      abortSignal: abort.signal,
+    });
     const hash = crypto.createHash("sha256");
-    let bytes = 0;
     await pipeline(
       out.Body as NodeJS.ReadableStream,
       async function* (source: AsyncIterable<Buffer>) {
@@ -154,11 +189,15 @@ export async function downloadTo(
         }
       },
       fs.createWriteStream(file, { mode: 0o600 }),
+      { signal: abort.signal },
     );
     return { bytes, sha256: hash.digest("hex") };
   } catch (err) {
+    if (cut !== undefined) throw new Error(`${action}: ${cut}`);
     throw describeS3Error(err, loc, action);
   } finally {
+    clearTimeout(deadline);
+    clearInterval(watchdog);
     s3.destroy();
   }
 }

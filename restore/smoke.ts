@@ -1,11 +1,14 @@
 /**
  * Smoke SQL on the restored database: the runbook's users count, recent sales and tickets by status by
- * default, or the configured list. Queries run read-only (default_transaction_read_only, plus a statement
- * timeout) and `$1`, when a query uses it, is the backup's time, so "recent" means recent to the backup.
+ * default, or the configured list. Queries run as the run's read-only role (restore/untrusted.ts), on a session
+ * that first checks it is on the disposable server, read-only (default_transaction_read_only) with our
+ * statement timeout set again before each query, and `$1`, when a query uses it, is the backup's time, so
+ * "recent" means recent to the backup.
  */
 import type { Client } from "pg";
 import type { SmokeExpectation, SmokeQuery } from "../config/restore";
 import { PgEndpoint, withPgClient } from "../lib/postgres";
+import { assertInstance } from "./untrusted";
 
 export interface SmokeResult {
   readonly name: string;
@@ -56,6 +59,7 @@ function asText(value: unknown): string {
 /** Runs every query (a failing one does not stop the others) on one read-only connection. */
 export async function runSmokeQueries(
   conn: PgEndpoint,
+  instanceId: string,
   queries: readonly SmokeQuery[],
   backupTime: Date,
   statementTimeoutMs: number,
@@ -69,8 +73,13 @@ export async function runSmokeQueries(
     textValues: true,
   };
   return withPgClient(conn, bounds, async (client) => {
+    await assertInstance(client, { ...conn, instanceId });
     const results: SmokeResult[] = [];
-    for (const query of queries) results.push(await runOne(client, query, backupTime));
+    for (const query of queries) {
+      // Ours again before every query: one that ran `SET statement_timeout = 0` must not lift the next one's bound.
+      await client.query(`SET statement_timeout = ${Math.floor(statementTimeoutMs)}`);
+      results.push(await runOne(client, query, backupTime));
+    }
     return results;
   });
 }

@@ -191,12 +191,20 @@ describe("QR attempt judgement", () => {
     expect(judgeAttempt("c", { outcome: "matched", event, seen: [event] }, 1000)).toEqual({
       pass: false,
       detail: "session closed before a QR: c: close (logged-out, 401)",
+      answered: true,
     });
   });
   test("a timeout with only other sessions' events says so", () => {
     expect(judgeAttempt("c", { outcome: "timeout", seen: [{ kind: "qr", sessionId: "d", qr: "x" }] }, 2500)).toEqual({
       pass: false,
       detail: "no QR or open within 2.5s; no event for c",
+      answered: true,
+    });
+  });
+  test("a WebSocket dropped before a QR is not an answered attempt: the gateway may be restarting", () => {
+    expect(judgeAttempt("c", { outcome: "dropped", closeCode: 1006, closeReason: "", seen: [] }, 2500)).toMatchObject({
+      pass: false,
+      answered: false,
     });
   });
 });

@@ -96,8 +96,29 @@ test("attempts refused by a gateway still starting are paced, so a gateway up a 
   gw.set({ httpStatus: 503 });
   setTimeout(() => gw.set({ httpStatus: null }), 300);
   const { outs } = await driver.create("qr-path", qr());
-  expect(outs.result).toMatchObject({ passedOn: "qr", attempts: 3 });
+  expect(outs.result).toMatchObject({ passedOn: "qr", attempts: 2 });
 });
+
+test("a gateway down for most of the deadline does not fail the check; it passes within a second of coming back", async () => {
+  // Down (503 on every connect) for 7 s of a 12 s deadline: more tries than `attempts`, none counted.
+  gw.set({ httpStatus: 503 });
+  let backAt = 0;
+  setTimeout(() => ((backAt = Date.now()), gw.set({ httpStatus: null })), 7000);
+  const { outs } = await driver.create("qr-path", qr({ attemptTimeoutMs: 2000, deadlineMs: 12000 }));
+  const verdictAt = Date.now();
+  expect(outs.result).toMatchObject({ passedOn: "qr" });
+  expect((outs.result as Props).attempts).toBeGreaterThan(3);
+  expect(verdictAt - backAt).toBeLessThan(1500);
+}, 30000);
+
+test("a gateway that never comes back fails at the deadline, its retries summarised", async () => {
+  gw.set({ httpStatus: 503 });
+  const started = Date.now();
+  const message = await driver.failure("qr-path", qr({ deadlineMs: 10500 }));
+  expect(Date.now() - started).toBeGreaterThanOrEqual(10000);
+  expect(message).toMatch(/no QR after 1[0-2] attempts/);
+  expect(message).toMatch(/ {2}… \d+ more attempts …\n/);
+}, 30000);
 
 test("the check's own deadline ends the attempts", async () => {
   gw.set({ qrOnAttempt: null });

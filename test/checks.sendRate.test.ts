@@ -34,6 +34,30 @@ test("passes on a healthy rate, reporting rate, ratio and counts", async () => {
   expect(outs).not.toHaveProperty("gatewayToken");
 });
 
+test("early pass: once minSends messages went out within the failure ratio, the window need not end", async () => {
+  gw.set({ successPerMinute: 1200 }); // 20 a second
+  const started = Date.now();
+  const { outs } = await driver.create("send-rate", once({ windowMs: 10000, deadlineMs: 30000, minSends: 20 }));
+  const result = outs.result as Props;
+  expect(result).toMatchObject({ pass: true, case: "ok", measurements: 1 });
+  expect(result.sent).toBeGreaterThanOrEqual(20);
+  expect(result.message).toMatch(/; passed early: \d+ sends ≥ 20$/);
+  expect(Date.now() - started).toBeLessThan(5000);
+}, 30000);
+
+test("no early pass under minSends, nor with failures beyond the ratio: those wait for the window's end", async () => {
+  gw.set({ successPerMinute: 120 }); // 2 a second: 6 in 3 s, under minSends 20
+  let started = Date.now();
+  let outs = (await driver.create("send-rate", once({ windowMs: 3000, deadlineMs: 5000, minSends: 20 }))).outs;
+  expect((outs.result as Props).message).not.toContain("passed early");
+  expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
+  gw.set({ successPerMinute: 1200, failedPerMinute: 600 });
+  started = Date.now();
+  const message = await driver.failure("send-rate", once({ windowMs: 3000, deadlineMs: 5000, minSends: 20 }));
+  expect(message).toContain("high-failure-ratio");
+  expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
+}, 30000);
+
 test("no traffic fails by default, naming the case and the policy key", async () => {
   const message = await failure();
   expect(message.startsWith(prefix())).toBe(true);

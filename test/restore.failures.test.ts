@@ -139,7 +139,7 @@ test("a backup older than backup.maxAgeHours (BACKUP_DAILY stopped 3 days ago): 
 test("an SQL error in the dump stops psql at the first error", async () => {
   const broken = Buffer.concat([dump("plain"), Buffer.from("\nINSERT INTO no_such_table VALUES (1);\n")]);
   const message = await failedRestore("fail/sql/", broken);
-  await expectFailureHandled(message, "psql failed (exit 3): psql:", true);
+  await expectFailureHandled(message, "psql failed (exit 3): ERROR:", true);
   expect(message).toContain('ERROR:  relation "no_such_table" does not exist');
 });
 
@@ -220,11 +220,96 @@ test("a target that is not the disposable server is refused, and left untouched"
   expect(leftovers(world)).toEqual([]);
 });
 
+describe("a trickling S3 peer cannot stretch the download", () => {
+  /** An S3 stand-in that answers every GET with `size` bytes, `chunk` bytes every `everyMs`. */
+  async function trickler(size: number, chunk: number, everyMs: number): Promise<{ endpoint: string; close(): void }> {
+    const server = http.createServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(size), etag: '"x"' });
+      let sent = 0;
+      const timer = setInterval(() => {
+        const n = Math.min(chunk, size - sent);
+        res.write(Buffer.alloc(n, 0x41));
+        sent += n;
+        if (sent >= size) (clearInterval(timer), res.end());
+      }, everyMs);
+      req.on("close", () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return {
+      endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+      close: () => (server.closeAllConnections(), server.close()),
+    };
+  }
+
+  test("a byte every 200 ms: stalled, within one backup.timeoutMs window, naming the rate seen", async () => {
+    const peer = await trickler(1 << 20, 1, 200);
+    try {
+      const loc = { endpoint: peer.endpoint, region: "us-east-1", bucket: BUCKET, prefix: "x/", timeoutMs: 1500 };
+      const started = Date.now();
+      const err = await downloadTo(
+        loc,
+        S3RVER_CREDENTIALS,
+        { key: "x/dump" },
+        path.join(world.workDir, "trickled"),
+        () => undefined,
+        60000,
+      ).catch((e: Error) => e);
+      expect((err as Error).message).toMatch(
+        /^downloading s3:\/\/backups\/x\/dump: stalled: \d+ bytes arrived in the last 2 s, under the minimum of 64 KiB per backup\.timeoutMs/,
+      );
+      expect(Date.now() - started).toBeLessThan(4000);
+    } finally {
+      peer.close();
+    }
+  });
+
+  test("fast enough per window but never done: ends at the overall deadline (restore.timeoutMs)", async () => {
+    const peer = await trickler(64 << 20, 96 * 1024, 500);
+    try {
+      const loc = { endpoint: peer.endpoint, region: "us-east-1", bucket: BUCKET, prefix: "x/", timeoutMs: 1000 };
+      const started = Date.now();
+      const err = await downloadTo(
+        loc,
+        S3RVER_CREDENTIALS,
+        { key: "x/dump" },
+        path.join(world.workDir, "slow"),
+        () => undefined,
+        3000,
+      ).catch((e: Error) => e);
+      expect((err as Error).message).toMatch(
+        /^downloading s3:\/\/backups\/x\/dump: did not finish within 3 s \(restore\.timeoutMs\); \d+ bytes had arrived/,
+      );
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      peer.close();
+    }
+  });
+
+  test("through the provider host: the restore fails at the bound and leaves no partial dump", async () => {
+    const peer = await trickler(1 << 20, 1, 200);
+    try {
+      const inputs = ok.state.get(RESTORE_RESOURCE)!.inputs;
+      const message = await probeRestore({ ...inputs, s3: { ...inputs.s3, endpoint: peer.endpoint, timeoutMs: 1500 } }, ok.server);
+      expect(message).toContain("stalled:");
+      expect(leftovers(world)).toEqual([]);
+    } finally {
+      peer.close();
+    }
+  });
+});
+
 test("the dump is streamed into a file only its owner can read, hashed on the way", async () => {
   const file = path.join(world.workDir, "streamed");
   const loc = { endpoint: world.s3.endpoint, region: "us-east-1", bucket: BUCKET, prefix: "ok/", timeoutMs: 5000 };
   const seen: number[] = [];
-  const result = await downloadTo(loc, S3RVER_CREDENTIALS, { key: "ok/2026-11-27T02-00-00Z.dump" }, file, (bytes) => seen.push(bytes));
+  const result = await downloadTo(
+    loc,
+    S3RVER_CREDENTIALS,
+    { key: "ok/2026-11-27T02-00-00Z.dump" },
+    file,
+    (bytes) => seen.push(bytes),
+    60000,
+  );
   expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   expect(result).toEqual({ bytes: fs.statSync(world.dumps.custom).size, sha256: await sha256File(world.dumps.custom) });
   expect(seen[seen.length - 1]).toBe(result.bytes);

@@ -268,6 +268,7 @@ describe("docker engine tools, against a stand-in docker CLI that records its ca
         container: "spec1-restore-ab12",
       },
       "restore_test",
+      { user: "spec1_restore", password: "pw2" },
       10000,
     );
     expect(await tools.pgRestoreVersion()).toContain("16.4");
@@ -279,8 +280,8 @@ describe("docker engine tools, against a stand-in docker CLI that records its ca
       "exec spec1-restore-ab12 pg_restore --version",
       `exec spec1-restore-ab12 mkdir -p ${CONTAINER_STAGING_DIR}`,
       `cp /tmp/spec1-restore-x/dump spec1-restore-ab12:${CONTAINER_STAGING_DIR}/dump`,
-      `exec spec1-restore-ab12 pg_restore --no-owner --no-privileges --exit-on-error --verbose --jobs 2 --username postgres --dbname restore_test ${CONTAINER_STAGING_DIR}/dump`,
-      "exec --interactive spec1-restore-ab12 psql -X -q -v ON_ERROR_STOP=1 --username postgres --dbname restore_test",
+      `exec spec1-restore-ab12 pg_restore --no-owner --no-privileges --exit-on-error --verbose --jobs 2 --username spec1_restore --dbname restore_test ${CONTAINER_STAGING_DIR}/dump`,
+      "exec --interactive spec1-restore-ab12 psql -X -q -v ON_ERROR_STOP=1 --username spec1_restore --dbname restore_test",
       `exec spec1-restore-ab12 rm -rf ${CONTAINER_STAGING_DIR}`,
     ]);
   });

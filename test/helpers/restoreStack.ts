@@ -115,6 +115,8 @@ export interface RestoreUp {
   readonly server: Props;
   /** The disposable server's error as the engine reports it; throws when it was created. */
   serverFailure(): string;
+  /** How long the disposable server's step took in the provider host (ms), created or failed. */
+  serverStepMs(): number;
   /** The restore's outputs; throws with its error when it failed. */
   restored(): Props;
   /** The restore's error as the engine reports it; throws when it passed. */
@@ -144,6 +146,11 @@ export async function upRestore(
     get server() {
       if (!server) throw new Error(`no disposable server: ${JSON.stringify(step(POSTGRES_RESOURCE))}`);
       return server.outs;
+    },
+    serverStepMs() {
+      const r = step(POSTGRES_RESOURCE);
+      if (!("ms" in r)) throw new Error(`the disposable server had no step: ${JSON.stringify(r)}`);
+      return r.ms as number;
     },
     serverFailure() {
       const r = step(POSTGRES_RESOURCE);

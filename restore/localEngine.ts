@@ -40,6 +40,7 @@ export interface LocalCluster {
 interface RunAs {
   readonly uid?: number;
   readonly gid?: number;
+  readonly cwd?: string;
 }
 
 /** uid/gid of `user` from a passwd file's text, or undefined. */
@@ -59,7 +60,8 @@ export function unprivileged(user: string, missing: string): RunAs {
   if (process.getuid?.() !== 0) return {};
   const ids = passwdIds(fs.readFileSync("/etc/passwd", "utf8"), user);
   if (!ids) throw new Error(missing);
-  return ids;
+  // In "/", not the runner's working dir, which that user may not enter ("could not change directory …").
+  return { ...ids, cwd: "/" };
 }
 
 function serverUser(): RunAs {

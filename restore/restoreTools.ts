@@ -40,7 +40,7 @@ export interface RestoreTools {
 export const CONTAINER_STAGING_DIR = "/tmp/spec1-restore";
 
 /** The OS user the runner's tools run as: `nobody` when we are root, else ourselves (already unprivileged). */
-export function toolUser(): { uid?: number; gid?: number } {
+export function toolUser(): { uid?: number; gid?: number; cwd?: string } {
   return unprivileged(
     "nobody",
     "restore: running as root and there is no `nobody` OS user to run pg_restore/psql as; add one or run as an unprivileged user",

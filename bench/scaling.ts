@@ -41,6 +41,12 @@ function numbers(name: string, fallback: number[]): number[] {
 
 const ms = (xs: number[]) => `${Math.min(...xs)} / ${median(xs)}`;
 
+/** Each row is printed as soon as it is measured: a long run stopped half-way still shows what it measured. */
+function row(rows: string[], line: string): void {
+  rows.push(line);
+  console.log(line);
+}
+
 async function lookupRows(keys: number[], reps: number): Promise<string[]> {
   const rows: string[] = [];
   const dumpDir = fs.mkdtempSync(path.join(os.tmpdir(), "spec1-bench-scaling-"));
@@ -63,7 +69,8 @@ async function lookupRows(keys: number[], reps: number): Promise<string[]> {
           samples.push(Date.now() - t);
           if (!found.key.endsWith("2026-12-01T02-00-00Z.dump")) throw new Error(`the lookup picked ${found.key}`);
         }
-        rows.push(
+        row(
+          rows,
           `| lookup (find the newest backup) | ${n + 4} keys | ${ms(samples)} ms | ${(median(samples) / ((n + 4) / 1000)).toFixed(0)} ms per 1,000 keys |`,
         );
       } finally {
@@ -123,6 +130,9 @@ function drillOnce(req: DrillRequest): Promise<number> {
 async function drillRows(counts: number[], reps: number): Promise<string[]> {
   const rows: string[] = [];
   const redis = await startRedis({ password: "bench-redis" });
+  // redis-server is a process of its own: a bench stopped by a signal must not leave it running.
+  const onSignal = () => void redis.stop().finally(() => process.exit(130));
+  process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
   const hook = await startWebhookReceiver();
   const reportsDir = fs.mkdtempSync(path.join(os.tmpdir(), "spec1-bench-drill-"));
   try {
@@ -157,11 +167,13 @@ async function drillRows(counts: number[], reps: number): Promise<string[]> {
           await Promise.allSettled([gateway.stop(), api.stop()]);
         }
       }
-      rows.push(
+      row(
+        rows,
         `| drill (\`pulumi up\`, QR scanned 200 ms after shown) | ${n} session(s) | ${ms(samples)} ms | ${(median(samples) / n).toFixed(0)} ms per session |`,
       );
     }
   } finally {
+    process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
     await Promise.allSettled([hook.close(), redis.stop()]);
     fs.rmSync(reportsDir, { recursive: true, force: true });
   }
@@ -172,10 +184,10 @@ async function main(): Promise<void> {
   const reps = numbers("reps", [3])[0];
   const keys = numbers("keys", [1000, 5000, 20000]);
   const sessions = numbers("sessions", [1, 5, 20]);
-  const rows = [...(await lookupRows(keys, reps)), ...(await drillRows(sessions, reps))];
   console.log(`scaling, ${new Date().toISOString()}, ${os.cpus().length} CPU(s), ${reps} rep(s) per point\n`);
   console.log("| what | size | min / median | per unit (median) |\n|---|---|---|---|");
-  console.log(rows.join("\n"));
+  await lookupRows(keys, reps);
+  await drillRows(sessions, reps);
 }
 
 if (process.argv[2] === "--drill") {

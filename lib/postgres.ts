@@ -27,7 +27,7 @@ export interface PgBounds {
 /** A client that is not connected yet. Required inside the function: providers reach this module by value. */
 export function pgClient(endpoint: PgEndpoint, bounds: PgBounds): Client {
   const { Client: PgClient } = require("pg") as typeof import("pg");
-  return new PgClient({
+  const client = new PgClient({
     host: endpoint.host,
     port: endpoint.port,
     user: endpoint.user,
@@ -38,6 +38,10 @@ export function pgClient(endpoint: PgEndpoint, bounds: PgBounds): Client {
     ...(bounds.options ? { options: bounds.options } : {}),
     ...(bounds.textValues ? { types: { getTypeParser: () => (v: string) => v } } : {}),
   });
+  // A server that drops the connection while no query is pending makes the client emit 'error'; with no
+  // listener that ends the process (the provider host). A pending query or connect rejects with it anyway.
+  client.on("error", () => undefined);
+  return client;
 }
 
 /** Runs `use` on a connected client and ends it whatever happens. */

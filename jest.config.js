@@ -13,8 +13,7 @@ module.exports = {
   // Two cores: most suites wait on real servers, so two workers overlap that waiting.
   maxWorkers: 2,
   // Each program test loads @pulumi/pulumi afresh (isolateModules); a worker reached 15 GiB RSS over a full run
-  // (seen in a clean-clone run) on a 24 GiB machine. Recycling at 2 GB restarted workers so often that one restart
-  // raced a test file's start (jest reported the worker SIGKILLed): recycle only a worker that nears the danger.
-  workerIdleMemoryLimit: "8GB",
+  // (seen in the clean-clone run): recycle a worker after a file once it holds more than this.
+  workerIdleMemoryLimit: "2GB",
   reporters: ["default", "<rootDir>/test/helpers/summaryReporter.js"],
 };

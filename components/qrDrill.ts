@@ -95,6 +95,7 @@ export class QrDrill extends pulumi.ComponentResource {
           openTimeoutMs: c.openTimeoutMs,
           requestTimeoutMs: c.requestTimeoutMs,
           logLines: c.logLines,
+          page: c.page,
           gatewayToken: args.gatewayToken,
           notify: args.notify,
           notifyCredentials: args.notifyCredentials,

@@ -3,7 +3,16 @@
  * and the gateway token — are not here: config/index.ts reads them with requireSecret.
  */
 import { malaysiaDate } from "../lib/time";
-import { ConfigError, isObject, optionalMs, optionalNumber, optionalString, optionalUrl, rejectUnknownKeys } from "./fields";
+import {
+  ConfigError,
+  isObject,
+  optionalMs,
+  optionalNumber,
+  optionalSection,
+  optionalString,
+  optionalUrl,
+  rejectUnknownKeys,
+} from "./fields";
 import { BULLMQ_PREFIX, GATEWAY_DEFAULTS, REPORTS_DIR } from "./shared";
 
 export interface TestMessageConfig {
@@ -16,6 +25,14 @@ export interface TestMessageConfig {
   /** API endpoint listing the chat console's recent messages (JSON), polled until the message shows up. */
   readonly confirmUrl: string;
   readonly confirmTimeoutMs: number;
+}
+
+/** Where the drill page (drill/page.ts) listens while a session waits for its scan. */
+export interface DrillPageConfig {
+  /** A loopback address: the page is reached on the runner itself, or through `ssh -L`. */
+  readonly host: string;
+  /** 0 = a free port chosen per session. */
+  readonly port: number;
 }
 
 export interface DrillConfig {
@@ -41,6 +58,7 @@ export interface DrillConfig {
   readonly testMessage: TestMessageConfig;
   /** Where the ops-log entry is written. */
   readonly reportsDir: string;
+  readonly page: DrillPageConfig;
   /** Changing it re-runs the drill; default: today's date in Malaysia time, so one `up` per day drills. */
   readonly runId: string;
 }
@@ -57,6 +75,8 @@ export const DRILL_DEFAULTS = {
   testText: "SPEC-1 weekly QR drill test message",
   confirmTimeoutMs: 60_000,
   reportsDir: REPORTS_DIR,
+  pageHost: "127.0.0.1",
+  pagePort: 0,
 } as const;
 
 const KEYS = [
@@ -73,6 +93,7 @@ const KEYS = [
   "testMessage",
   "reportsDir",
   "runId",
+  "page",
 ];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.:@+-]*$/;
 
@@ -96,6 +117,22 @@ function nameList(key: string, value: unknown, example: string): string[] {
   }
   if (new Set(value).size !== value.length) throw new ConfigError(key, "lists a name twice", "list each once");
   return value as string[];
+}
+
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/;
+
+function parsePage(value: unknown): DrillPageConfig {
+  const raw = optionalSection("drill.page", value, ["host", "port"], '{"host": "127.0.0.1", "port": 8765}');
+  const host = optionalString("drill.page.host", raw.host, DRILL_DEFAULTS.pageHost);
+  if (!LOOPBACK.test(host))
+    throw new ConfigError(
+      "drill.page.host",
+      `${JSON.stringify(host)} is not a loopback address`,
+      'set "127.0.0.1" (or "::1"); reach it with ssh -L',
+    );
+  const port = optionalNumber("drill.page.port", raw.port, DRILL_DEFAULTS.pagePort, { min: 0, integer: true });
+  if (port > 65535) throw new ConfigError("drill.page.port", `${port} is above 65535`, "set a port 1-65535, or 0 for a free one");
+  return { host, port };
 }
 
 function parseTestMessage(value: unknown): TestMessageConfig {
@@ -141,6 +178,7 @@ export function parseDrillConfig(value: unknown, now: Date): DrillConfig {
     logLines: positive("logLines", DRILL_DEFAULTS.logLines),
     testMessage: parseTestMessage(value.testMessage),
     reportsDir: optionalString("drill.reportsDir", value.reportsDir, DRILL_DEFAULTS.reportsDir),
+    page: parsePage(value.page),
     runId: optionalString("drill.runId", typeof value.runId === "number" ? String(value.runId) : value.runId, malaysiaDate(now)),
   };
 }

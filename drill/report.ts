@@ -3,6 +3,7 @@
  * escalation for a session that never opened, the result for the operations group) and as the error
  * that fails `pulumi up` listing every session's outcome. Pure functions: tested directly.
  */
+import { malaysiaDateTime } from "../lib/time";
 import { markdownCode, markdownTable } from "../lib/opsLog";
 import type { Notice } from "../notify/message";
 import type { PauseResult } from "./queues";
@@ -41,7 +42,7 @@ export function sessionLines(r: DrillReport): string[] {
   return r.sessions.map((s) => {
     const last = s.attempts[s.attempts.length - 1];
     const escalated = s.escalation ? `; escalated: ${s.escalation}` : "";
-    return `${s.ok ? "OK  " : "FAIL"} ${s.session}: ${s.result} (attempt ${last?.attempt ?? 0}/${s.attempts.length}: ${last?.detail ?? "not run"})${escalated}`;
+    return `${s.ok ? "OK  " : "FAIL"} ${s.session}: ${s.result} (attempt ${last?.attempt ?? 0}/${s.maxAttempts}: ${last?.detail ?? "not run"})${escalated}`;
   });
 }
 
@@ -76,8 +77,10 @@ export function escalationNotice(runId: string, s: ReloginReport, logLines: numb
     kind: "escalation",
     subject: `QR drill ${runId}: session ${s.session} not re-linked after ${s.attempts.length} attempts (${s.result})`,
     lines: [
-      `Runbook escalation: no working QR re-login for session ${s.session}. Outbound automation is resumed; the other sessions continue.`,
-      ...s.attempts.map((a) => `attempt ${a.attempt}: ${a.result}${a.qrShown ? " (QR was shown)" : ""} — ${a.detail}`),
+      `Runbook escalation: no working QR re-login for session ${s.session}. The other sessions continue; the drill resumes outbound automation after the last session (its result says whether it did).`,
+      ...s.attempts.map(
+        (a) => `attempt ${a.attempt}/${s.maxAttempts}: ${a.result}${a.qrsShown ? ` (${a.qrsShown} QR(s) shown)` : ""} — ${a.detail}`,
+      ),
       `Last ${logLines} gateway log lines:`,
     ],
     block: logs,
@@ -87,12 +90,12 @@ export function escalationNotice(runId: string, s: ReloginReport, logLines: numb
 export function drillMarkdown(r: DrillReport): string {
   const failures = drillFailures(r);
   const attempts = r.sessions.flatMap((s) =>
-    s.attempts.map((a) => [s.session, a.attempt, a.result, a.qrShown ? "yes" : "no", `${(a.ms / 1000).toFixed(1)}s`, a.detail]),
+    s.attempts.map((a) => [s.session, a.attempt, a.result, a.qrsShown, `${(a.ms / 1000).toFixed(1)}s`, a.detail]),
   );
   return [
     `# QR re-login drill ${r.runId}`,
     "",
-    `Finished ${r.finishedAt}. Result: **${failures.length === 0 ? "passed" : "FAILED"}**`,
+    `Finished ${malaysiaDateTime(new Date(r.finishedAt))} (${r.finishedAt}). Result: **${failures.length === 0 ? "passed" : "FAILED"}**`,
     ...failures.map((f) => `- ${f}`),
     "",
     "## Sessions",
@@ -104,7 +107,7 @@ export function drillMarkdown(r: DrillReport): string {
     "",
     "## Attempts",
     "",
-    markdownTable(["session", "attempt", "result", "QR shown", "time", "detail"], attempts),
+    markdownTable(["session", "attempt", "result", "QRs shown", "time", "detail"], attempts),
     "",
     "## Outbound queues",
     "",

@@ -10,7 +10,10 @@ import type { Log } from "../lib/log";
 import { entryTimestamp, writeOpsLogEntry } from "../lib/opsLog";
 import { describeDeliveries, NotifyCredentials, sendNotice } from "../notify/notifier";
 import { pauseQueues, PauseResult, QueueTarget, resumeQueues } from "./queues";
-import { ReloginSettings, reloginSession } from "./relogin";
+import type { DrillPageConfig } from "../config/drill";
+import { armSignalGuard, disarmSignalGuard } from "../lib/signalGuard";
+import { openDrillPage, pageLogLine } from "./page";
+import { ReloginReport, ReloginSettings, reloginSession } from "./relogin";
 import {
   drillFailures,
   DrillReport,
@@ -73,15 +76,40 @@ export async function pauseStep(inputs: QueueStepInputs, log: Log): Promise<Paus
 export interface ReloginInputs extends Step, ReloginSettings, GatewayAuth, Notifying {
   readonly session: string;
   readonly logLines: number;
+  readonly page: DrillPageConfig;
 }
 
 export type ReloginOutputs = Step & SessionOutcome;
 
-/** One session's re-login; a session that never opened is escalated with the gateway's logs. Never throws. */
+/**
+ * One session's re-login, with its drill page open while it waits (closed when the step ends, also on failure
+ * and, through the signal guard, on SIGINT/SIGTERM); a session that never opened is escalated with the
+ * gateway's logs. Never throws.
+ */
 export async function reloginStep(inputs: ReloginInputs, log: Log): Promise<ReloginOutputs> {
-  let report;
+  let report: ReloginReport;
+  const first = {
+    session: inputs.session,
+    attempt: 1,
+    maxAttempts: inputs.qrAttempts,
+    status: "waiting-for-qr" as const,
+    qrNumber: 0,
+    detail: "starting",
+  };
+  const page = await openDrillPage(inputs.page, first).catch((err: Error) => {
+    // The terminal still shows every QR (pulumi up --diff); a taken port must not stop the drill.
+    log.warn(
+      `session ${inputs.session}: drill page not served (${inputs.page.host}:${inputs.page.port}: ${err.message}); use pulumi up --diff for the QR`,
+    );
+    return undefined;
+  });
+  const guardKey = `drill-page-${inputs.session}`;
+  if (page) {
+    armSignalGuard(guardKey, () => page.close(), 1000);
+    log.info(pageLogLine(inputs.session, page, inputs.page.host));
+  }
   try {
-    report = await reloginSession(inputs.session, inputs, inputs.gatewayToken, (line) => log.info(line));
+    report = await reloginSession(inputs.session, inputs, inputs.gatewayToken, { log: (line) => log.info(line), show: page?.show });
   } catch (err) {
     // A bug or an unforeseen failure must still leave the drill able to resume the queues.
     const detail = (err as Error).message;
@@ -89,8 +117,14 @@ export async function reloginStep(inputs: ReloginInputs, log: Log): Promise<Relo
       session: inputs.session,
       ok: false,
       result: "gateway-error" as const,
-      attempts: [{ attempt: 1, result: "gateway-error" as const, qrShown: false, detail, ms: 0 }],
+      maxAttempts: inputs.qrAttempts,
+      attempts: [{ attempt: 1, result: "gateway-error" as const, qrShown: false, qrsShown: 0, detail, ms: 0 }],
     };
+  } finally {
+    if (page) {
+      disarmSignalGuard(guardKey);
+      await page.close();
+    }
   }
   const outcome: SessionOutcome = report.ok ? report : { ...report, escalation: await escalate(inputs, report, log) };
   return { runId: inputs.runId, ...outcome };

@@ -19,6 +19,8 @@ export interface RunOptions {
   /** Run as this OS user (root starting a server that refuses to run as root). */
   readonly uid?: number;
   readonly gid?: number;
+  /** Working directory; a tool run as another user needs one it may enter (the runner's may be 0700). */
+  readonly cwd?: string;
   /** Aborted: the command is killed (SIGKILL), e.g. when the process running it is being stopped. */
   readonly signal?: AbortSignal;
 }
@@ -43,6 +45,7 @@ export function runCommand(cmd: CommandLine, opts: RunOptions): Promise<string> 
       stdio: [opts.stdin ? "pipe" : "ignore", "pipe", "pipe"],
       uid: opts.uid,
       gid: opts.gid,
+      cwd: opts.cwd,
     });
     let stdout = "";
     let stderr = "";

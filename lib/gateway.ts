@@ -81,19 +81,28 @@ export interface EventStream {
   close(): void;
 }
 
-/** Opens the gateway's WebSocket (bounded by `timeoutMs`); listen BEFORE asking for a connect, or the QR can be missed. */
+/**
+ * Opens the gateway's WebSocket; listen BEFORE asking for a connect, or the QR can be missed. Bounded end to
+ * end by `timeoutMs`: `ws`'s handshakeTimeout is a socket idle timeout, which a peer answering the upgrade one
+ * header byte at a time never lets fire, so a timer of our own terminates the socket at the deadline.
+ */
 export function openEventStream(wsUrl: string, opts: GatewayCallOptions): Promise<EventStream> {
   const { WebSocket } = require("ws") as typeof import("ws");
   const socket: WsClient = new WebSocket(wsUrl, { headers: authHeaders(opts.token), handshakeTimeout: opts.timeoutMs });
   return new Promise((resolve, reject) => {
-    socket.once("open", () => resolve(eventStream(socket)));
-    socket.once("error", (err: Error) =>
-      reject(new HttpCallError(`WebSocket ${wsUrl}`, undefined, describeFetchError(err, opts.timeoutMs))),
-    );
-    socket.once("unexpected-response", (_req, res) => {
+    const fail = (status: number | undefined, detail: string) => {
+      clearTimeout(deadline);
       socket.terminate();
-      reject(new HttpCallError(`WebSocket ${wsUrl}`, res.statusCode, `HTTP ${res.statusCode} on upgrade`));
+      reject(new HttpCallError(`WebSocket ${wsUrl}`, status, detail));
+    };
+    const deadline = setTimeout(() => fail(undefined, `no answer within ${opts.timeoutMs}ms (upgrade not completed)`), opts.timeoutMs);
+    socket.once("open", () => {
+      clearTimeout(deadline);
+      resolve(eventStream(socket));
     });
+    socket.once("error", (err: Error) => fail(undefined, describeFetchError(err, opts.timeoutMs)));
+    socket.on("error", () => undefined); // a terminate() after the first failure may emit another: already reported.
+    socket.once("unexpected-response", (_req, res) => fail(res.statusCode, `HTTP ${res.statusCode} on upgrade`));
   });
 }
 

@@ -62,3 +62,18 @@ export function processAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
+
+/**
+ * The PID a PID file names when that process is gone (what a SIGKILL left behind), else undefined: no
+ * file, not a PID, or its process still runs.
+ */
+export function deadOwner(pidFile: string): number | undefined {
+  const fs = require("fs") as typeof import("fs");
+  let owner: number;
+  try {
+    owner = Number(fs.readFileSync(pidFile, "utf8"));
+  } catch {
+    return undefined;
+  }
+  return Number.isInteger(owner) && owner > 0 && !processAlive(owner) ? owner : undefined;
+}

@@ -18,7 +18,7 @@ import { startProviderHost } from "../harness/providerHost";
 import { entryTimestamp } from "../lib/opsLog";
 import type { GatewayFaults } from "../sim/standins/gateway";
 import { BackupStore, startBackupStore, stopStrayClusters } from "./backupStore";
-import { disposablePostgresFor, dockerAnswers, RESTORE_ENGINES, RestoreEngine } from "./restoreEngine";
+import { disposablePostgresFor, dockerAnswers, removeStrayContainers, RESTORE_ENGINES, RestoreEngine } from "./restoreEngine";
 import { NEXT_STEPS, withNextSteps, withoutNextSteps } from "../notify/nextSteps";
 import { FAULTS, Fault, parseFault, parseProcedures, Procedure, PROCEDURES, STALE_BACKUP_HOURS } from "./faults";
 import { Lifecycle, withRehearsalEnv, withSignalCleanup } from "./lifecycle";
@@ -71,11 +71,16 @@ export async function rehearse(opts: RehearseOptions = {}): Promise<RehearsalRes
 
   await withSignalCleanup(lifecycle, log, () =>
     withRehearsalEnv(lifecycle.tempDir, async () => {
-      lifecycle.defer("a disposable Postgres an interrupted up left", () => stopStrayClusters(lifecycle.tempDir));
+      // Registered before the provider host starts, so it runs after the host has stopped.
+      let containerPort: number | undefined;
+      lifecycle.defer("a disposable Postgres an interrupted up left", async () => {
+        await stopStrayClusters(lifecycle.tempDir);
+        if (containerPort !== undefined) await removeStrayContainers(containerPort);
+      });
       if (opts.fault) log(`Injected fault --break ${opts.fault}: ${FAULTS[opts.fault].injects}.`);
       const engine = opts.engine ?? ((await dockerAnswers()) ? "docker" : "local");
       const display = new PulumiDisplay(opts.diff ? "diff" : "progress");
-      const ctx = await prepare(lifecycle, procedures, opts.fault, reportsDir, engine, display);
+      const ctx = await prepare(lifecycle, procedures, opts.fault, reportsDir, engine, display, (port) => (containerPort = port));
       for (const procedure of procedures) {
         log(`\n== ${TITLES[procedure]}`);
         results.push(await runProcedure(ctx, procedure));
@@ -103,6 +108,7 @@ async function prepare(
   reportsDir: string,
   engine: RestoreEngine,
   display: PulumiDisplay,
+  onContainerPort: (port: number) => void,
 ): Promise<RehearsalContext> {
   const log = lifecycle.log;
   // Both load Pulumi (seconds): they start while the local SPEC-1 does.
@@ -126,6 +132,7 @@ async function prepare(
     const { bucket, prefix } = restore.config.backup as { bucket: string; prefix: string };
     const server = await disposablePostgresFor(engine, restore.config.disposablePostgres, log);
     restore.config.disposablePostgres = server.config;
+    if (server.config.engine === "docker") onContainerPort(server.config.port as number);
     log(`  the restore runs on the ${server.description}`);
     const olderBackups = Number(restore.rehearsal.olderBackups);
     const stoppedHoursAgo = fault === "stale-backup" ? STALE_BACKUP_HOURS : 0;

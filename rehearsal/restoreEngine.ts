@@ -4,6 +4,8 @@
  * throwaway local cluster. `--engine` chooses; the rehearsal prints which one ran.
  */
 import { runCommand } from "../lib/exec";
+import { dockerInstancesCommand, dockerPortBindingsCommand } from "../restore/commands";
+import { DOCKER_CALL_TIMEOUT_MS, removeContainer } from "../restore/dockerServer";
 import { freePort } from "../lib/net";
 import { dockerPingCommand, SYSTEM_DOCKER_HOST } from "../sim/services/dockerd";
 import { ensurePostgresImage } from "../sim/images/postgres/image";
@@ -36,4 +38,29 @@ export async function disposablePostgresFor(
     config: { engine: "docker", port, image: image.tag, startTimeoutMs: 60000 },
     description: `docker engine (container from ${image.tag} on 127.0.0.1:${port})`,
   };
+}
+
+/** Names of the restore's containers (label spec1.instance_id) bound to host port `port`, in any state. */
+export async function containersOnPort(port: number): Promise<string[]> {
+  const run = { timeoutMs: DOCKER_CALL_TIMEOUT_MS };
+  const ids = (await runCommand(dockerInstancesCommand(), { what: "docker ps", ...run })).split("\n").filter(Boolean);
+  const names: string[] = [];
+  for (const id of ids) {
+    // One at a time: a container removed meanwhile (another run's) fails only its own inspect.
+    const line = await runCommand(dockerPortBindingsCommand(id), { what: "docker inspect", ...run }).catch(() => "");
+    const [name, json] = line.trim().split(" ");
+    const bindings = (JSON.parse(json || "null") ?? {}) as Record<string, { HostPort?: string }[] | null>;
+    const ports = Object.values(bindings).flatMap((b) => (b ?? []).map((x) => Number(x.HostPort)));
+    if (name && ports.includes(port)) names.push(name.replace(/^\//, ""));
+  }
+  return names;
+}
+
+/**
+ * Removes the container an interrupted `pulumi up` was still starting on the rehearsal's port: it is in no
+ * state yet, so the stack's destroy does not know it (the local engine's twin is stopStrayClusters).
+ * Runs after the provider host has stopped, so nothing starts one behind it.
+ */
+export async function removeStrayContainers(port: number): Promise<void> {
+  for (const name of await containersOnPort(port)) await removeContainer(name);
 }

@@ -121,7 +121,15 @@ export interface DockerServerSpec {
   readonly settings: Readonly<Record<string, string>>;
 }
 
-/** `-e POSTGRES_PASSWORD` without a value: docker takes it from its own env, so it is not in argv. */
+/** Where the postgres image keeps its cluster (its VOLUME and PGDATA, official image up to 17 and ours). */
+const CONTAINER_DATA_DIR = "/var/lib/postgresql/data";
+
+/**
+ * `-e POSTGRES_PASSWORD` without a value: docker takes it from its own env, so it is not in argv. The data
+ * volume is the image's anonymous one, mounted by us only to carry the instance's label: a volume left by a
+ * killed run is then found by `docker volume ls --filter label=spec1.instance_id`, and `rm --volumes` still
+ * removes it (probed on dockerd 20.10: an unnamed `--mount` volume goes with its container).
+ */
 export function dockerRunCommand(spec: DockerServerSpec, password: string): CommandLine {
   return {
     command: "docker",
@@ -132,6 +140,8 @@ export function dockerRunCommand(spec: DockerServerSpec, password: string): Comm
       spec.container,
       "--label",
       `spec1.instance_id=${spec.instanceId}`,
+      "--mount",
+      `type=volume,destination=${CONTAINER_DATA_DIR},volume-label=spec1.instance_id=${spec.instanceId}`,
       "--publish",
       `127.0.0.1:${spec.hostPort}:5432`,
       "--env",
@@ -170,6 +180,32 @@ export function dockerInspectStateCommand(container: string): CommandLine {
 
 export function dockerLogsCommand(container: string, lines: number): CommandLine {
   return { command: "docker", args: ["logs", "--tail", String(lines), container] };
+}
+
+/** Every container the restore's docker engine started, whatever its state (ids). */
+export function dockerInstancesCommand(): CommandLine {
+  return { command: "docker", args: ["ps", "--all", "--quiet", "--filter", "label=spec1.instance_id"] };
+}
+
+/**
+ * The container's name and the host ports it asked for, as JSON: a `Created` or stopped container
+ * publishes nothing, so `docker ps --filter publish` does not find it by its port.
+ */
+export function dockerPortBindingsCommand(container: string): CommandLine {
+  return {
+    command: "docker",
+    args: ["inspect", "--type", "container", "--format", "{{.Name}} {{json .HostConfig.PortBindings}}", container],
+  };
+}
+
+/** Running containers that publish host port `port`: who holds the port a new container cannot bind. */
+export function dockerPortHolderCommand(port: number): CommandLine {
+  return { command: "docker", args: ["ps", "--filter", `publish=${port}`, "--format", "{{.Names}}"] };
+}
+
+/** The processes listening on TCP `port` (`users:(("name",pid=N,fd=M))`; root sees every process's). */
+export function portListenerCommand(port: number): CommandLine {
+  return { command: "ss", args: ["-Hltnp", "sport", "=", `:${port}`] };
 }
 
 /** Inside the container pg_restore/psql match the server's version and connect over its local socket. */

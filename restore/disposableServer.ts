@@ -87,13 +87,14 @@ export async function deleteServer(server: ServerOutputs): Promise<void> {
 
 /**
  * The PostgreSQL major the server (and, on the docker engine, its pg_restore) will run, when the request
- * says it: the image tag's leading number (postgres:16, postgres:16.4-bookworm) or the bin dir's
- * /usr/lib/postgresql/<major>/bin. A tag without one (latest, a digest) says nothing.
+ * says it: the image tag's leading number (postgres:16, postgres:16.4-bookworm, postgres:16@sha256:…) or the
+ * bin dir's /usr/lib/postgresql/<major>/bin. A tag without one (latest, a bare digest) says nothing; the
+ * digest is cut first, or its hex (sha256:9f3e…) would read as major 9.
  */
 export function serverMajor(request: Pick<ServerRequest, "engine" | "image" | "binDir">): number | undefined {
   const match =
     request.engine === "docker"
-      ? /:(\d+)[^:/]*$/.exec(request.image)
+      ? /:(\d+)[^:/]*$/.exec(request.image.replace(/@.*$/, ""))
       : /\/postgresql\/(\d+)\/bin\/?$/.exec(request.binDir ?? runnerBinDir());
   return match ? Number(match[1]) : undefined;
 }

@@ -9,13 +9,26 @@
  */
 import { CommandLine, runCommand } from "../lib/exec";
 import type { Log } from "../lib/log";
-import { dockerInspectStateCommand, dockerLogsCommand, dockerRemoveCommand, dockerRunCommand, DockerServerSpec } from "./commands";
+import { redact } from "../lib/redact";
+import {
+  dockerInspectStateCommand,
+  dockerLogsCommand,
+  dockerPortHolderCommand,
+  dockerRemoveCommand,
+  dockerRunCommand,
+  DockerServerSpec,
+  portListenerCommand,
+} from "./commands";
 import { TargetServer, waitForServer } from "./target";
 
 /** Bound on one docker CLI call that only asks the daemon (inspect, logs, rm): seconds unless the daemon is stuck. */
 export const DOCKER_CALL_TIMEOUT_MS = 60000;
-/** How many of a failed container's log lines the error carries. */
+/** How many of a failed container's log lines the error carries, and how much of each (a line can be megabytes). */
 const LOG_LINES = 8;
+const LOG_LINES_READ = 40;
+const LOG_LINE_CHARS = 300;
+/** Bound on asking who holds a port: the error is worth more now than a name later. */
+const HOLDER_TIMEOUT_MS = 5000;
 
 /**
  * The docker CLI's own words without its usage hint ("See 'docker run --help'." or "Run 'docker run --help'
@@ -59,16 +72,25 @@ export async function containerState(container: string): Promise<ContainerState 
   }
 }
 
-/** The last lines the container wrote (its stderr included), one line, or what stopped us reading them. */
-export async function containerLogTail(container: string): Promise<string> {
+/**
+ * The last lines the container wrote, one line: its stderr lines first in rank (where a failing process
+ * says why), then its last stdout lines, each cut short and with `secrets` (its password) redacted; or
+ * what stopped us reading them. More lines are read than shown because dockerd copies stdout and stderr
+ * into the log separately, so the log's order across the two is not the order written: probed on dockerd
+ * 20.10, `--tail 8` missed the one stderr line written after twenty stdout lines, once in three runs.
+ */
+export async function containerLogTail(container: string, secrets: readonly string[]): Promise<string> {
+  const cut = (l: string) => (l.length > LOG_LINE_CHARS ? `${l.slice(0, LOG_LINE_CHARS)}…` : l);
+  const lines = (text: string[]) => text.map((l) => cut(l.trim())).filter(Boolean);
   const stderr: string[] = [];
-  const stdout = await runCommand(dockerLogsCommand(container, LOG_LINES), {
+  const stdout = await runCommand(dockerLogsCommand(container, LOG_LINES_READ), {
     what: "docker logs",
     timeoutMs: DOCKER_CALL_TIMEOUT_MS,
-    onStderrLine: (line) => stderr.push(line),
+    onStderrLine: (line) => stderr.push(line.slice(0, LOG_LINE_CHARS + 1)),
   }).catch((err: Error) => `(its logs could not be read: ${dockerFailure(err.message)})`);
-  const lines = [...stdout.split("\n"), ...stderr].map((l) => l.trim()).filter(Boolean);
-  return lines.slice(-LOG_LINES).join(" | ") || "(no log output)";
+  const errors = lines(stderr).slice(-LOG_LINES);
+  const output = errors.length < LOG_LINES ? lines(stdout.split("\n")).slice(errors.length - LOG_LINES) : [];
+  return redact([...output, ...errors].join(" | "), secrets) || "(no log output)";
 }
 
 /** Removes the container and its anonymous volumes; a container already gone is not an error. */
@@ -78,15 +100,38 @@ export async function removeContainer(container: string): Promise<void> {
   });
 }
 
-/** What to say when `docker run` itself failed, the port bind above all. */
-function runFailure(message: string, spec: DockerServerSpec): string {
-  if (/address already in use|port is already allocated/i.test(message))
+/**
+ * Who holds 127.0.0.1:`port`, when it can be known: the containers publishing it, else the listening
+ * processes (ss). Bounded and best-effort: not knowing leaves the holder out of the error.
+ */
+export async function portHolder(port: number): Promise<string | undefined> {
+  const ask = (cmd: CommandLine, what: string) => runCommand(cmd, { what, timeoutMs: HOLDER_TIMEOUT_MS }).catch(() => "");
+  const containers = (await ask(dockerPortHolderCommand(port), "docker ps")).split("\n").filter((l) => /^[\w.-]+$/.test(l));
+  if (containers.length > 0) return `container ${containers.join(", ")}`;
+  const listening = await ask(portListenerCommand(port), "ss");
+  const processes = [...listening.matchAll(/\("([^"\n]{1,64})",pid=(\d+)/g)].map((m) => `${m[1]} (pid ${m[2]})`);
+  return processes.length > 0 ? `process ${[...new Set(processes)].join(", ")}` : undefined;
+}
+
+/** What to say when `docker run` itself failed: the port bind above all, with who holds the port. */
+async function runFailure(message: string, spec: DockerServerSpec): Promise<string> {
+  // No registry answers (or the image is not in it): the runner has no copy to start. Docker's own
+  // "Unable to find image … locally" line is not among the error lines runCommand keeps: the pull's is.
+  if (/Unable to find image|pull access denied|manifest unknown|Get "https?:\/\/[^"]+\/v2\//i.test(message))
     return (
-      `127.0.0.1:${spec.hostPort} is already taken, so the disposable Postgres cannot listen there ` +
-      `(a container kept from an earlier failed restore? docker ps --filter label=spec1.instance_id); ` +
-      `free the port (pulumi destroy on the stack that kept it) or set restore.disposablePostgres.port (${message})`
+      `the image ${spec.image} is not on this runner and could not be pulled; pull it where a registry answers ` +
+      `(docker pull ${spec.image}) or load it (docker load), or set restore.disposablePostgres.image (${message})`
     );
-  return `docker run ${spec.image}: ${message}`;
+  if (!/address already in use|port is already allocated/i.test(message)) return `docker run ${spec.image}: ${message}`;
+  const holder = await portHolder(spec.hostPort);
+  // Docker's own words are a paragraph about endpoints and proxies; its last clause is the part that says why.
+  const why =
+    /(listen tcp\S* \S+: bind: address already in use|Bind for \S+ failed: port is already allocated)/.exec(message)?.[1] ?? message;
+  return (
+    `127.0.0.1:${spec.hostPort} is already taken${holder ? ` by ${holder}` : ""}, so the disposable Postgres cannot listen there; ` +
+    `free the port (a container kept from an earlier failed restore goes with \`pulumi destroy\` on the stack that kept it) ` +
+    `or set restore.disposablePostgres.port (docker: ${why})`
+  );
 }
 
 /**
@@ -95,14 +140,14 @@ function runFailure(message: string, spec: DockerServerSpec): string {
  */
 export async function startContainer(spec: DockerServerSpec, target: TargetServer, startTimeoutMs: number, log: Log): Promise<void> {
   try {
-    await docker(dockerRunCommand(spec, target.password), "docker run", startTimeoutMs).catch((err: Error) => {
-      throw new Error(runFailure(err.message, spec));
+    await docker(dockerRunCommand(spec, target.password), "docker run", startTimeoutMs).catch(async (err: Error) => {
+      throw new Error(await runFailure(err.message, spec));
     });
     await waitForServer(target, startTimeoutMs, async () => {
       const state = await containerState(spec.container);
       if (state === null) return `container ${spec.container} is gone`;
       if (state.status === "running" || state.status === "created") return null;
-      const logs = await containerLogTail(spec.container);
+      const logs = await containerLogTail(spec.container, [target.password]);
       return `container ${spec.container} ${state.status} (exit ${state.exitCode}${state.error ? `, ${state.error}` : ""}); its last log lines: ${logs}`;
     });
   } catch (err) {

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Log } from "../lib/log";
-import { armSignalGuard, disarmSignalGuard, processAlive } from "../lib/signalGuard";
+import { armSignalGuard, deadOwner, disarmSignalGuard } from "../lib/signalGuard";
 
 const PREFIX = "spec1-restore-";
 const OWNER_FILE = "owner.pid";
@@ -20,13 +20,9 @@ export function sweepDumpDirs(log: Log, tmpDir = os.tmpdir()): string[] {
   const removed: string[] = [];
   for (const name of fs.readdirSync(tmpDir).filter((n) => n.startsWith(PREFIX))) {
     const dir = path.join(tmpDir, name);
-    let owner: number;
-    try {
-      owner = Number(fs.readFileSync(path.join(dir, OWNER_FILE), "utf8"));
-    } catch {
-      continue; // not ours, or not yet written: leave it
-    }
-    if (!Number.isInteger(owner) || owner <= 0 || processAlive(owner)) continue;
+    // No owner file: not ours, or not yet written; a live owner: a restore running now. Either way, leave it.
+    const owner = deadOwner(path.join(dir, OWNER_FILE));
+    if (owner === undefined) continue;
     fs.rmSync(dir, { recursive: true, force: true });
     log.warn(`removed ${dir}: a dump left by a restore whose process (pid ${owner}) was killed`);
     removed.push(dir);

@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { freePort } from "../lib/net";
 import { CommandLine, runCommand } from "../lib/exec";
-import { processAlive } from "../lib/signalGuard";
+import { deadOwner } from "../lib/signalGuard";
 import { initdbCommand, pgCtlStartCommand, pgCtlStopCommand } from "./commands";
 import { waitForServer } from "./target";
 
@@ -40,6 +40,7 @@ export interface LocalCluster {
 interface RunAs {
   readonly uid?: number;
   readonly gid?: number;
+  readonly cwd?: string;
 }
 
 /** uid/gid of `user` from a passwd file's text, or undefined. */
@@ -51,14 +52,23 @@ export function passwdIds(passwd: string, user: string): { uid: number; gid: num
   return undefined;
 }
 
-function serverUser(): RunAs {
+/**
+ * Who runs a tool that must not run as root: `user` when we are root (else ourselves, already unprivileged).
+ * `missing` is the error when that user does not exist.
+ */
+export function unprivileged(user: string, missing: string): RunAs {
   if (process.getuid?.() !== 0) return {};
-  const ids = passwdIds(fs.readFileSync("/etc/passwd", "utf8"), "postgres");
-  if (!ids)
-    throw new Error(
-      "local Postgres: running as root and there is no `postgres` OS user to run initdb as; install postgresql (scripts/setup) or run as an unprivileged user",
-    );
-  return ids;
+  const ids = passwdIds(fs.readFileSync("/etc/passwd", "utf8"), user);
+  if (!ids) throw new Error(missing);
+  // In "/", not the runner's working dir, which that user may not enter ("could not change directory …").
+  return { ...ids, cwd: "/" };
+}
+
+function serverUser(): RunAs {
+  return unprivileged(
+    "postgres",
+    "local Postgres: running as root and there is no `postgres` OS user to run initdb as; install postgresql (scripts/setup) or run as an unprivileged user",
+  );
 }
 
 /** Beyond pg_ctl's own `-t` wait, so that pg_ctl, not our kill, reports a server that does not start or stop. */
@@ -82,13 +92,9 @@ export async function sweepUnrecordedClusters(binDir: string, log: (line: string
   const swept: string[] = [];
   for (const name of fs.readdirSync(tmpDir).filter((n) => n.startsWith(CLUSTER_PREFIX))) {
     const baseDir = path.join(tmpDir, name);
-    let owner: number;
-    try {
-      owner = Number(fs.readFileSync(path.join(baseDir, CREATING_FILE), "utf8"));
-    } catch {
-      continue; // a recorded server (its create returned), or not ours
-    }
-    if (!Number.isInteger(owner) || owner <= 0 || processAlive(owner)) continue;
+    // No creating.pid: a recorded server (its create returned), or not ours; a live owner: a create running now.
+    const owner = deadOwner(path.join(baseDir, CREATING_FILE));
+    if (owner === undefined) continue;
     await stopLocalCluster({ baseDir, dataDir: path.join(baseDir, "data") }, binDir);
     log(`stopped and removed ${baseDir}: a disposable Postgres whose create was killed (pid ${owner}) before it was recorded`);
     swept.push(baseDir);

@@ -21,7 +21,7 @@ import {
 } from "./commands";
 import type { DumpType } from "./dumpType";
 import { CommandLine, runCommand } from "../lib/exec";
-import { passwdIds } from "./localEngine";
+import { unprivileged } from "./localEngine";
 import type { TargetServer } from "./target";
 import type { RoleLogin } from "./untrusted";
 
@@ -40,14 +40,11 @@ export interface RestoreTools {
 export const CONTAINER_STAGING_DIR = "/tmp/spec1-restore";
 
 /** The OS user the runner's tools run as: `nobody` when we are root, else ourselves (already unprivileged). */
-export function toolUser(): { uid?: number; gid?: number } {
-  if (process.getuid?.() !== 0) return {};
-  const ids = passwdIds(fs.readFileSync("/etc/passwd", "utf8"), "nobody");
-  if (!ids)
-    throw new Error(
-      "restore: running as root and there is no `nobody` OS user to run pg_restore/psql as; add one or run as an unprivileged user",
-    );
-  return ids;
+export function toolUser(): { uid?: number; gid?: number; cwd?: string } {
+  return unprivileged(
+    "nobody",
+    "restore: running as root and there is no `nobody` OS user to run pg_restore/psql as; add one or run as an unprivileged user",
+  );
 }
 
 /** Hands a staged file or directory tree to the tools' OS user. */

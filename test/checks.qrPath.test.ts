@@ -1,6 +1,7 @@
 /** qr-path through Pulumi's provider host against the stand-in gateway (HTTP + WebSocket, token from the program's secret). */
 import { Props } from "../harness/program";
 import { startGateway, StandinGateway } from "../sim/standins/gateway";
+import { startTricklingWebSocket } from "../sim/standins/trickle";
 import { captureChecks, CheckDriver, startCheckDriver } from "./helpers/checks";
 import { TEST_SECRETS } from "./helpers/program";
 
@@ -35,7 +36,7 @@ test("passes on the canary's QR, listening before the connect", async () => {
     sessionId: inputs.sessionId,
     passedOn: "qr",
     attempts: 1,
-    lastEvent: `${inputs.sessionId}: QR (42 chars)`,
+    lastEvent: `${inputs.sessionId}: QR (44 chars)`,
   });
   expect(gw.connectAttempts(inputs.sessionId)).toBe(1);
   expect(outs).not.toHaveProperty("gatewayToken");
@@ -162,6 +163,24 @@ test("a definitive answer (a wrong token: 401) fails at once, not at the deadlin
     `QR path for session ${inputs.sessionId}: the gateway refused the check, which no retry can change: WebSocket ${gw.wsUrl}: HTTP 401 on upgrade; check checks.gateway.httpUrl, checks.gateway.wsUrl and the gatewayToken secret`,
   );
   expect(gw.connectAttempts(inputs.sessionId)).toBe(0);
+});
+
+test("a trickling WebSocket peer (101 one byte at a time) cannot stretch the check past its deadline", async () => {
+  const peer = await startTricklingWebSocket(50);
+  try {
+    const started = Date.now();
+    const message = await driver.failure("qr-path", qr({ wsUrl: peer.wsUrl, deadlineMs: 3000, requestTimeoutMs: 500 }));
+    const elapsed = Date.now() - started;
+    // No answer is "not ready" (a gateway restarting may come back): tried every second until the deadline.
+    expect(message).toMatch(
+      new RegExp(`\\n  not ready ×[2-4]: WebSocket ${peer.wsUrl}: no answer within 200ms \\(upgrade not completed\\)\\n`),
+    );
+    // Each handshake is bounded by min(requestTimeoutMs, attemptTimeoutMs); the check by its deadline plus the host's round trip.
+    expect(elapsed).toBeGreaterThanOrEqual(3000);
+    expect(elapsed).toBeLessThan(3000 + 500 + 1500);
+  } finally {
+    await peer.close();
+  }
 });
 
 test("the check's own deadline ends an attempt, not its attempt timeout", async () => {

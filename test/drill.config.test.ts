@@ -16,6 +16,7 @@ test("defaults: the runbook's ports, 3 attempts, minutes for a scan, and a run i
     openTimeoutMs: 300000,
     runId: "2026-11-30",
     testMessage: { text: DRILL_DEFAULTS.testText, confirmTimeoutMs: 60000 },
+    page: { host: "127.0.0.1", port: 0 },
   });
   expect(malaysiaDate(new Date("2026-11-29T15:59:59Z"))).toBe("2026-11-29");
 });
@@ -38,6 +39,13 @@ test.each([
     'drill.testMessage: is not set; set e.g. {"chatId": "60123456789@s.whatsapp.net", "confirmUrl": "https://whatsappbot.laptoppro.my/api/messages/recent"}',
   ],
   [{ ...MINIMAL, testMessage: { chatId: "x" } }, "drill.testMessage.confirmUrl: is not set; set an http(s) URL"],
+  [
+    { ...MINIMAL, page: { host: "0.0.0.0" } },
+    'drill.page.host: "0.0.0.0" is not a loopback address; set "127.0.0.1" (or "::1"); reach it with ssh -L',
+  ],
+  [{ ...MINIMAL, page: { port: 70000 } }, "drill.page.port: 70000 is above 65535; set a port 1-65535, or 0 for a free one"],
+  [{ ...MINIMAL, page: { port: -1 } }, "drill.page.port: -1 is not an integer ≥ 0; set e.g. 0"],
+  [{ ...MINIMAL, page: { path: "/x" } }, "drill.page.path: is not a known key; use one of host, port"],
   [{ ...MINIMAL, pauseQueues: ["x"] }, "drill.pauseQueues: is not a known key; use one of gatewayUrl,"],
 ])("%j is rejected naming the key and the fix", (raw, message) => {
   expect(() => parseDrillConfig(raw, NOW)).toThrow(message);

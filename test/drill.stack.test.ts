@@ -4,6 +4,7 @@ import { ProviderHost } from "../harness/providerHost";
 import { pausedQueues } from "../drill/queues";
 import { workerConnection } from "../lib/redis";
 import { withQueue } from "../sim/services/worker";
+import { startTricklingWebSocket } from "../sim/standins/trickle";
 import { plainText, runStack, TEST_SECRETS } from "./helpers/program";
 import {
   CHAT_ID,
@@ -39,7 +40,15 @@ afterAll(async () => {
   await world?.stop();
 });
 beforeEach(() => {
-  world.gateway.set({ qrOnAttempt: 1, scanAfterMs: 40, qrExpiresAfterMs: null, dropWebSocketAfterMs: null });
+  world.gateway.set({
+    qrOnAttempt: 1,
+    scanAfterMs: 40,
+    qrExpiresAfterMs: null,
+    dropWebSocketAfterMs: null,
+    qrRotateMs: null,
+    qrRefs: null,
+    scanQr: 1,
+  });
   world.api.set({ console: "ok" });
   world.hook.items.length = 0;
 });
@@ -88,13 +97,17 @@ test("a clean drill: queues paused, each QR shown and scanned, queues resumed, j
       expect(drill.step(relogin(s)).outs).toMatchObject({
         ok: true,
         result: "open",
-        attempts: [{ attempt: 1, result: "open", qrShown: true }],
+        maxAttempts: 3,
+        attempts: [{ attempt: 1, result: "open", qrShown: true, qrsShown: 1 }],
       });
     expect(drill.step("spec1-drill-resume").outs).toMatchObject({ resumed: ["outbound"] });
     expect(drill.step("spec1-drill-test-message").outs!.report).toMatchObject({ ok: true, session: "sales-1", chatId: CHAT_ID });
 
     // The QR, drawn in the log for the operator to scan.
-    expect(host.output()).toContain("session sales-1: scan this QR with the dedicated device");
+    expect(host.output()).toContain("session sales-1: scan this QR (attempt 1/3, QR 1) with the dedicated device");
+    expect(host.output()).toMatch(
+      /session sales-1: drill page http:\/\/127\.0\.0\.1:(\d+)\/[0-9a-f]{32}\/ \(live QR; from your machine: ssh -L \1:127\.0\.0\.1:\1 <runner>/,
+    );
     expect(host.output()).toMatch(/█▀▀▀▀▀█/);
     // The test message went through the gateway and was confirmed in the console.
     expect(world.gateway.sentMessages.at(-1)).toMatchObject({ sessionId: "sales-1", to: CHAT_ID });
@@ -172,7 +185,7 @@ describe("a drill where sessions fail in every way, and the test message is lost
     });
     expect(connects).toEqual({ "qr-late": 3, "no-qr": 3, unscanned: 3, expiring: 3, fine: 1 });
     expect(drill.step(relogin("no-qr")).outs!.attempts[0].detail).toContain("no QR within 800ms");
-    expect(drill.step(relogin("expiring")).outs!.attempts[0].detail).toContain("QR expired before a scan");
+    expect(drill.step(relogin("expiring")).outs!.attempts[0].detail).toContain("1 QR(s) expired before a scan");
   });
 
   test("each session that failed all 3 attempts is escalated with the gateway's last log lines; the others are not", () => {
@@ -197,9 +210,9 @@ describe("a drill where sessions fail in every way, and the test message is lost
     expect(error).toContain(
       `QR drill ${id} failed: session no-qr: no-qr after 3 attempt(s); session unscanned: open-timeout after 3 attempt(s); session expiring: qr-expired after 3 attempt(s); test message: sent as`,
     );
-    expect(error).toContain("OK   qr-late: open (attempt 3/3: QR scanned, status open)");
+    expect(error).toContain("OK   qr-late: open (attempt 3/3: QR 1 scanned, status open)");
     expect(error).toContain("FAIL no-qr: no-qr (attempt 3/3: no QR within 800ms");
-    expect(error).toContain("OK   fine: open (attempt 1/1: QR scanned, status open)");
+    expect(error).toContain("OK   fine: open (attempt 1/3: QR 1 scanned, status open)");
     expect(fs.readFileSync(error.match(/report: (\S+)/)![1], "utf8")).toContain("Result: **FAILED**");
     expect(texts.at(-1)).toContain(`*QR drill ${id}: FAILED (4 problem(s))*`);
   });
@@ -220,6 +233,59 @@ describe("a drill where sessions fail in every way, and the test message is lost
       for (const text of leaks) expect(text).not.toContain(secret);
     }
   });
+});
+
+describe("QR rotation: each attempt follows every QR the gateway sends", () => {
+  test("the operator scans only the third QR: the attempt follows the rotation, prints each QR in full, and passes", async () => {
+    world.gateway.set({ qrRotateMs: 150, scanQr: 3, scanAfterMs: 50 });
+    const out = host.output().length;
+    const drill = await upDrill(host, drillConfig(world, runId(), { sessions: ["third"], openTimeoutMs: 5000 }), world.secrets);
+    expect(drill.step(relogin("third")).outs).toMatchObject({
+      ok: true,
+      result: "open",
+      attempts: [{ attempt: 1, result: "open", qrsShown: 3, detail: "QR 3 scanned, status open" }],
+    });
+    const log = host.output().slice(out);
+    for (const n of [1, 2, 3]) expect(log).toContain(`session third: scan this QR (attempt 1/3, QR ${n}) with the dedicated device`);
+    expect(log.match(/█▀▀▀▀▀█/g)!.length).toBeGreaterThanOrEqual(3 * 2); // each QR drawn in full (two finder patterns on top)
+    expect(drill.step("spec1-drill-outcome").error).toBeUndefined();
+  });
+
+  test("the gateway's own close after its QR refs run out ends the attempt as qr-expired, with the QRs it showed", async () => {
+    world.gateway.set({ qrRotateMs: 60, qrRefs: 3, scanAfterMs: null });
+    const started = Date.now();
+    const drill = await upDrill(
+      host,
+      drillConfig(world, runId(), { sessions: ["refs"], qrAttempts: 2, openTimeoutMs: 20000 }),
+      world.secrets,
+    );
+    const outs = drill.step(relogin("refs")).outs!;
+    expect(attemptsOf(outs)).toEqual(["qr-expired", "qr-expired"]);
+    expect(outs.attempts.map((a: { qrsShown: number }) => a.qrsShown)).toEqual([3, 3]);
+    expect(outs.attempts[0].detail).toContain("3 QR(s) expired before a scan: refs: close (qr-expired, 408 QR refs attempts ended)");
+    expect(Date.now() - started).toBeLessThan(15000); // ended by the gateway's close, not the 20 s deadline
+    expect(await pausedQueues(target(), QUEUES)).toEqual([]);
+  });
+});
+
+test("a trickling WebSocket peer (101 one byte at a time) cannot hold the drill: each attempt fails at its deadline, queues resumed", async () => {
+  const peer = await startTricklingWebSocket(50);
+  try {
+    const started = Date.now();
+    const config = drillConfig(world, runId(), { sessions: ["trickled"], gatewayWsUrl: peer.wsUrl, requestTimeoutMs: 1000, qrAttempts: 2 });
+    const drill = await upDrill(host, config, world.secrets);
+    const elapsed = Date.now() - started;
+    const outs = drill.step(relogin("trickled")).outs!;
+    expect(attemptsOf(outs)).toEqual(["connection-lost", "connection-lost"]);
+    expect(outs.attempts[0].detail).toBe(`WebSocket ${peer.wsUrl}: no answer within 1000ms (upgrade not completed)`);
+    for (const a of outs.attempts) expect(a.ms).toBeLessThan(1000 + 500);
+    expect(peer.connections()).toBe(2);
+    expect(drill.step("spec1-drill-resume").outs).toMatchObject({ resumed: QUEUES });
+    expect(await pausedQueues(target(), QUEUES)).toEqual([]);
+    expect(elapsed).toBeLessThan(30000); // the whole up, escalation and test message included
+  } finally {
+    await peer.close();
+  }
 });
 
 test("a dropped WebSocket is a lost connection, not a missing QR", async () => {

@@ -16,6 +16,7 @@ import { NEXT_STEPS } from "../notify/nextSteps";
 import { FAULTS, Fault } from "../rehearsal/faults";
 import { diffStacks, formatPreview } from "../rehearsal/previewDiff";
 import { rehearse, RehearsalResult } from "../rehearsal/rehearse";
+import { pollUntil } from "../lib/poll";
 
 const ROOT = path.resolve(__dirname, "..");
 const CONCURRENT_CLI_RUNS = 2;
@@ -267,7 +268,45 @@ describe("the CLI", () => {
     await expectNothingLeft(portsIn(run.output()), [], run.tmpdir);
     expect(programProcesses().filter((pid) => !before.includes(pid))).toEqual([]);
   });
+
+  test("Ctrl-C while the restore's container is starting removes that container too (it is in no state yet)", async () => {
+    const run = cli("interrupted-docker", ["--only", "restore", "--engine", "docker", "--reports", path.join(tmpRoot, "reports-docker")]);
+    const port = await new Promise<number>((resolve) =>
+      run.child.stdout!.on("data", () => {
+        const m = /container from spec1-sim\/postgres:17 on 127\.0\.0\.1:(\d+)/.exec(run.output());
+        if (m) resolve(Number(m[1]));
+      }),
+    );
+    // Interrupted as soon as `docker run` has made the container, while it is still initialising.
+    await pollUntil(
+      async () => (containersBoundTo(port).length > 0 ? { done: true, value: undefined } : { done: false, seen: "none yet" }),
+      {
+        what: `a restore container bound to ${port}`,
+        deadlineMs: 120000,
+        intervalMs: 50,
+      },
+    );
+    run.child.kill("SIGINT");
+    expect(await run.exit).toBe(130);
+    expect(containersBoundTo(port)).toEqual([]);
+    await expectNothingLeft(portsIn(run.output()), [], run.tmpdir);
+  }, 180000);
 });
+
+/** The restore's containers (label spec1.instance_id) that asked for host port `port`, in any state. */
+function containersBoundTo(port: number): string[] {
+  const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8", timeout: 30000 });
+  return docker("ps", "--all", "--quiet", "--filter", "label=spec1.instance_id")
+    .split("\n")
+    .filter(Boolean)
+    .filter((id) => {
+      try {
+        return docker("inspect", "--format", "{{json .HostConfig.PortBindings}}", id).includes(`"HostPort":"${port}"`);
+      } catch {
+        return false; // removed meanwhile
+      }
+    });
+}
 
 /** Pids of running rehearsal program processes (rehearsal/programChild.ts). */
 function programProcesses(): number[] {

@@ -18,14 +18,22 @@ import { BUCKET, queryServer, RestoreUp, RestoreWorld, startRestoreWorld, upRest
 
 const PG17 = postgresImage(17);
 const PG15 = postgresImage(15);
-/** An image whose container exits at once with a line on stderr, as a bad entrypoint or a full disk does. */
-const EXITS_AT_ONCE = "spec1-test/exits-at-once:1";
+/**
+ * An image whose container exits at once with a line on stderr, as a bad entrypoint or a full disk does;
+ * tagged per run, so that two test runs sharing the engine never build or remove each other's.
+ */
+const EXITS_AT_ONCE = `spec1-test/exits-at-once:${process.pid}`;
 
 let world: RestoreWorld;
 const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8", timeout: 60000 }).trim();
 /** Every container the restore ever started carries spec1.instance_id: those of this test's servers. */
 const restoreContainers = () => docker("ps", "--all", "--filter", "label=spec1.instance_id", "--format", "{{.Names}} {{.State}}");
-const volumes = () => docker("volume", "ls", "--quiet").split("\n").filter(Boolean).sort();
+/** The data volumes of those containers: each carries its container's spec1.instance_id too. */
+const volumes = (instance = "") =>
+  docker("volume", "ls", "--quiet", "--filter", `label=spec1.instance_id${instance && `=${instance}`}`)
+    .split("\n")
+    .filter(Boolean)
+    .sort();
 
 /** Uploads `file` as the newest backup under `prefix`. */
 async function upload(prefix: string, file: string, checksum: "matching" | "none" = "matching"): Promise<void> {
@@ -40,10 +48,9 @@ beforeAll(async () => {
   world = await startRestoreWorld(DUMP_TYPES);
   for (const type of DUMP_TYPES) await upload(`docker/${type}/`, world.dumps[type], type === "plain" ? "none" : "matching");
   const dir = fs.mkdtempSync(path.join(world.workDir, "exits-"));
-  fs.writeFileSync(
-    path.join(dir, "Dockerfile"),
-    `FROM ${PG17}\nENTRYPOINT ["sh", "-c", "echo 'FATAL: no space left on device' >&2; exit 3"]\n`,
-  );
+  // Twenty 1,000-character lines first (a log line can be any size), then the error, quoting its password.
+  const script = `for i in $(seq 20); do printf '%01000d\\n' 0; done; echo "FATAL: no space left on device (password=$POSTGRES_PASSWORD)" >&2; exit 3`;
+  fs.writeFileSync(path.join(dir, "Dockerfile"), `FROM ${PG17}\nENTRYPOINT ${JSON.stringify(["sh", "-c", script])}\n`);
   docker("build", "--quiet", "--tag", EXITS_AT_ONCE, dir);
 }, 120000);
 afterAll(async () => {
@@ -103,10 +110,23 @@ describe("the runbook's container on 127.0.0.1:55432", () => {
     expect(again.restored().report.status).toBe("passed");
   }, 180000);
 
+  test("a second stack on the kept container's port: the error names that container, and nothing is left of the new one", async () => {
+    const before = { containers: restoreContainers(), volumes: volumes() };
+    const error = (await upRestore(world, "docker/custom/", dockerEngine(55432))).serverFailure();
+    expect(error).toContain(
+      `127.0.0.1:55432 is already taken by container ${first.server.container}, so the disposable Postgres cannot listen there`,
+    );
+    expect(error).toContain("docker: Bind for 127.0.0.1:55432 failed: port is already allocated)");
+    expect(restoreContainers()).toEqual(before.containers);
+    expect(volumes()).toEqual(before.volumes);
+  }, 120000);
+
   test("destroy removes the container and its volume and frees the port; a second destroy is harmless", async () => {
     const container = first.server.container as string;
+    expect(volumes(container)).toHaveLength(1);
     await destroy(world.host, first.state);
     expect(restoreContainers()).not.toContain(container);
+    expect(volumes(container)).toEqual([]);
     expect(volumes()).toEqual(volumesBefore);
     await expect(listenOnce(55432)).resolves.toBeUndefined();
     await expect(destroy(world.host, first.state)).resolves.toBeUndefined();
@@ -121,7 +141,12 @@ describe("each way the engine fails, with nothing left behind", () => {
     const before = { containers: restoreContainers(), volumes: volumes() };
     try {
       const error = (await upRestore(world, "docker/custom/", dockerEngine(port))).serverFailure();
-      expect(error).toContain(`127.0.0.1:${port} is already taken, so the disposable Postgres cannot listen there`);
+      // The holder is this test's own listener: ss names the process.
+      expect(error).toMatch(
+        new RegExp(
+          `127\\.0\\.0\\.1:${port} is already taken by process \\S+ \\(pid ${process.pid}\\), so the disposable Postgres cannot listen there`,
+        ),
+      );
       expect(error).toContain("set restore.disposablePostgres.port");
       expect(error).not.toMatch(/--help/);
     } finally {
@@ -137,10 +162,23 @@ describe("each way the engine fails, with nothing left behind", () => {
     const error = up.serverFailure();
     // Noticed by the container's state, not by the 60 s start timeout running out.
     expect(up.serverStepMs()).toBeLessThan(10000);
-    expect(error).toMatch(
-      /did not start: container spec1-restore-\w+ exited \(exit 3\); its last log lines: FATAL: no space left on device/,
-    );
+    expect(error).toMatch(/did not start: container spec1-restore-\w+ exited \(exit 3\); its last log lines: 0{300}… \| /);
+    // Its password redacted, the lines cut short and only the last eight: bounded whatever the container wrote.
+    expect(error).toContain(" | FATAL: no space left on device (password=[redacted])");
+    expect(error.length).toBeLessThan(8 * 310 + 1000);
     expect(restoreContainers()).toEqual(before);
+  }, 60000);
+
+  test("an image that is not on the runner and cannot be pulled: one line naming it and the fix, nothing left", async () => {
+    const before = { containers: restoreContainers(), volumes: volumes() };
+    const error = (await upRestore(world, "docker/custom/", dockerEngine(await freePort(), "spec1-test/absent:1"))).serverFailure();
+    const [line] = error.split("\nWhat to do next:");
+    expect(line).toContain(
+      "the image spec1-test/absent:1 is not on this runner and could not be pulled; pull it where a registry answers (docker pull spec1-test/absent:1) or load it (docker load), or set restore.disposablePostgres.image (",
+    );
+    expect(line).not.toMatch(/--help|\n/);
+    expect(restoreContainers()).toEqual(before.containers);
+    expect(volumes()).toEqual(before.volumes);
   }, 60000);
 
   test.each([

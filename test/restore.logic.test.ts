@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { dockerFailure } from "../restore/dockerServer";
+import { serverMajor } from "../restore/disposableServer";
 import { gzipSync } from "zlib";
 import { parseDisposablePostgres, parseRestoreConfig, parseSmokeQueries, RESTORE_DEFAULTS } from "../config/restore";
 import { readStackConfig } from "../config/stackFile";
@@ -10,10 +11,14 @@ import {
   dockerCopyInCommand,
   dockerExecCommand,
   dockerInspectStateCommand,
+  dockerInstancesCommand,
   dockerLogsCommand,
+  dockerPortBindingsCommand,
+  dockerPortHolderCommand,
   dockerRemoveCommand,
   dockerRunCommand,
   pgRestoreCommand,
+  portListenerCommand,
   psqlCommand,
   settingsArgs,
 } from "../restore/commands";
@@ -165,7 +170,7 @@ describe("command lines", () => {
       "pw-123",
     );
     expect([cmd.command, ...cmd.args].join(" ")).toBe(
-      "docker run --detach --name spec1-restore-ab12 --label spec1.instance_id=spec1-restore-ab12 --publish 127.0.0.1:55432:5432 --env POSTGRES_PASSWORD postgres:16 -c spec1.instance_id=spec1-restore-ab12 -c fsync=off",
+      "docker run --detach --name spec1-restore-ab12 --label spec1.instance_id=spec1-restore-ab12 --mount type=volume,destination=/var/lib/postgresql/data,volume-label=spec1.instance_id=spec1-restore-ab12 --publish 127.0.0.1:55432:5432 --env POSTGRES_PASSWORD postgres:16 -c spec1.instance_id=spec1-restore-ab12 -c fsync=off",
     );
     expect(cmd.env).toEqual({ POSTGRES_PASSWORD: "pw-123" });
     const restore = dockerExecCommand(
@@ -184,6 +189,26 @@ describe("command lines", () => {
     const text = (cmd: { command: string; args: readonly string[] }) => [cmd.command, ...cmd.args].join(" ");
     expect(text(dockerInspectStateCommand("c"))).toBe("docker inspect --type container --format {{json .State}} c");
     expect(text(dockerLogsCommand("c", 8))).toBe("docker logs --tail 8 c");
+    expect(text(dockerPortHolderCommand(55432))).toBe("docker ps --filter publish=55432 --format {{.Names}}");
+    expect(text(portListenerCommand(55432))).toBe("ss -Hltnp sport = :55432");
+    expect(text(dockerInstancesCommand())).toBe("docker ps --all --quiet --filter label=spec1.instance_id");
+    expect(text(dockerPortBindingsCommand("c"))).toBe(
+      "docker inspect --type container --format {{.Name}} {{json .HostConfig.PortBindings}} c",
+    );
+  });
+
+  test.each([
+    ["postgres:16", 16],
+    ["postgres:16.4-bookworm", 16],
+    ["spec1-sim/postgres:17", 17],
+    ["registry.local:5000/postgres:15", 15],
+    // A pinned digest: its hex must not read as a major (sha256:9f3e… is not PostgreSQL 9).
+    [`postgres:16@sha256:9f3e${"a".repeat(60)}`, 16],
+    [`postgres@sha256:0123${"a".repeat(60)}`, undefined],
+    ["registry.local:5000/postgres", undefined],
+    ["postgres:latest", undefined],
+  ])("the image %s runs PostgreSQL %s (preview's archive warning)", (image, major) => {
+    expect(serverMajor({ engine: "docker", image })).toBe(major);
   });
 
   test.each([

@@ -22,6 +22,9 @@ beforeEach(() =>
     qrOnAttempt: 1,
     scanAfterMs: null,
     qrExpiresAfterMs: null,
+    qrRotateMs: null,
+    qrRefs: null,
+    scanQr: 1,
     dropWebSocketAfterMs: null,
     flatEvents: false,
     httpStatus: null,
@@ -68,6 +71,31 @@ describe("stand-in gateway", () => {
     await connectSession(gw.httpUrl, "a3", T);
     const end = await s.waitFor((e) => e.kind === "status" && e.sessionId === "a3" && e.status === "close", 2000);
     expect(end).toMatchObject({ outcome: "matched", event: { reason: "qr-expired", statusCode: 408 } });
+  });
+
+  test("rotation: a new QR every qrRotateMs while the session waits, then 408 'QR refs attempts ended' after qrRefs QRs, as Baileys", async () => {
+    gw.set({ qrRotateMs: 30, qrRefs: 3 });
+    const s = await stream();
+    await connectSession(gw.httpUrl, "r1", T);
+    const end = await s.waitFor((e) => e.kind === "status" && e.sessionId === "r1" && e.status === "close", 2000);
+    expect(end).toMatchObject({ outcome: "matched", event: { reason: "qr-expired", statusCode: 408 } });
+    const qrs = s.events.filter(of("r1")).flatMap((e) => (e.kind === "qr" ? [e.qr] : []));
+    expect(qrs).toHaveLength(3);
+    expect(new Set(qrs).size).toBe(3);
+    expect(gw.currentQr("r1")).toBeUndefined();
+  });
+
+  test("rotation: the device scans only the third QR; currentQr follows the rotation and the session opens", async () => {
+    gw.set({ qrRotateMs: 40, scanQr: 3, scanAfterMs: 10 });
+    const s = await stream();
+    await connectSession(gw.httpUrl, "r2", T);
+    const first = await s.waitFor((e) => e.kind === "qr" && e.sessionId === "r2", 2000);
+    expect(first.outcome === "matched" && first.event.kind === "qr" && first.event.qr).toBe(gw.currentQr("r2"));
+    const open = await s.waitFor((e) => e.kind === "status" && e.sessionId === "r2" && e.status === "open", 2000);
+    expect(open.outcome).toBe("matched");
+    expect(s.events.filter(of("r2")).map((e) => e.kind)).toEqual(["status", "qr", "qr", "qr", "status"]);
+    await new Promise((r) => setTimeout(r, 100)); // no QR after open
+    expect(s.events.filter(of("r2")).filter((e) => e.kind === "qr")).toHaveLength(3);
   });
 
   test("no QR ever, and a WebSocket dropped mid-wait", async () => {

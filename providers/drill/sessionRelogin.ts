@@ -18,14 +18,16 @@ export class SessionRelogin extends DynamicResource {
       module: "drill",
       type: "SessionRelogin",
       secrets: SECRETS,
-      outputs: ["ok", "result", "attempts", "escalation"],
+      outputs: ["ok", "result", "maxAttempts", "attempts", "escalation"],
     };
     super(provider, shape, name, args, opts);
     const self = this as unknown as Record<string, pulumi.Output<any>>;
     this.outcome = pulumi
-      .all([args.session, self.ok, self.result, self.attempts, self.escalation])
-      .apply(([session, ok, result, attempts, escalation]): SessionOutcome =>
-        escalation === undefined ? { session, ok, result, attempts } : { session, ok, result, attempts, escalation },
+      .all([args.session, self.ok, self.result, self.maxAttempts, self.attempts, self.escalation])
+      .apply(([session, ok, result, maxAttempts, attempts, escalation]): SessionOutcome =>
+        escalation === undefined
+          ? { session, ok, result, maxAttempts, attempts }
+          : { session, ok, result, maxAttempts, attempts, escalation },
       );
   }
 }

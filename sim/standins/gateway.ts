@@ -23,8 +23,18 @@ export interface GatewayFaults {
   readonly qrDelayMs: number;
   /** After sending a QR, close the session with 408 "QR refs attempts ended" after this long; null = never. */
   readonly qrExpiresAfterMs: number | null;
-  /** The scanning device: after a QR, the session turns `open` after this long; null = nobody scans. */
+  /** The scanning device: after QR number `scanQr` of a connect, the session turns `open` after this long; null = nobody scans. */
   readonly scanAfterMs: number | null;
+  /** Which QR of a connect the device scans (1 = the first); earlier ones go unscanned, as when the operator is late. */
+  readonly scanQr: number;
+  /**
+   * While the session waits, a new QR every this long; null = one QR per connect. Baileys sends a new `qr` in
+   * `connection.update` about every 20 s after a first ~60 s one (WhiskeySockets/Baileys src/Socket/socket.ts,
+   * the qr timer in the `CB:iq,,pair-device` handler).
+   */
+  readonly qrRotateMs: number | null;
+  /** QRs per connect before the gateway closes the session with 408 "QR refs attempts ended", as Baileys does when its refs run out; null = never. */
+  readonly qrRefs: number | null;
   /** After a connect request, drop every WebSocket client after this long; null = never. */
   readonly dropWebSocketAfterMs: number | null;
   /** Send the flat `{type:"qr"|"status"}` shape instead of Baileys' `connection.update`. */
@@ -50,6 +60,9 @@ export const GATEWAY_FAULTS_DEFAULTS: GatewayFaults = {
   qrDelayMs: 10,
   qrExpiresAfterMs: null,
   scanAfterMs: null,
+  scanQr: 1,
+  qrRotateMs: null,
+  qrRefs: null,
   dropWebSocketAfterMs: null,
   flatEvents: false,
   metrics: "ok",
@@ -93,6 +106,8 @@ export interface StandinGateway {
   readonly logLines: string[];
   log(line: string): void;
   connectAttempts(sessionId: string): number;
+  /** The QR the session shows now (the latest sent while it waits), or undefined. */
+  currentQr(sessionId: string): string | undefined;
   /** Counter values now (background traffic included). */
   counters(): { success: number; failed: number };
   /** Number of WebSocket clients connected now. */
@@ -119,6 +134,7 @@ class Gateway implements StandinGateway {
   readonly sentMessages: SentMessage[] = [];
   readonly logLines: string[] = [];
   private readonly attempts = new Map<string, number>();
+  private readonly qrs = new Map<string, string>();
   private readonly sessionFaults = new Map<string, Partial<GatewayFaults>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly totals: { success: number; failed: number };
@@ -172,6 +188,10 @@ class Gateway implements StandinGateway {
 
   connectAttempts(sessionId: string): number {
     return this.attempts.get(sessionId) ?? 0;
+  }
+
+  currentQr(sessionId: string): string | undefined {
+    return this.sessions.get(sessionId) === "connecting" ? this.qrs.get(sessionId) : undefined;
   }
 
   counters(): { success: number; failed: number } {
@@ -302,19 +322,30 @@ class Gateway implements StandinGateway {
       this.log(`session ${sessionId}: no QR generated (attempt ${attempt})`);
       return;
     }
-    this.later(f.qrDelayMs, () => this.emitQr(sessionId, attempt));
+    this.later(f.qrDelayMs, () => this.emitQr(sessionId, attempt, 1));
   }
 
-  private emitQr(sessionId: string, attempt: number): void {
+  /** QR number `n` of connect `attempt`, then the next one after `qrRotateMs` while the session still waits on this connect. */
+  private emitQr(sessionId: string, attempt: number, n: number): void {
     const f = this.faultsFor(sessionId);
-    const qr = `2@standin-${sessionId}-${attempt}-${Date.now()},ref,key`;
-    this.log(`session ${sessionId}: QR generated`);
+    if (n > 1 && (this.sessions.get(sessionId) !== "connecting" || this.connectAttempts(sessionId) !== attempt)) return;
+    if (f.qrRefs !== null && n > f.qrRefs) {
+      this.sessions.set(sessionId, "close");
+      this.log(`session ${sessionId}: QR refs attempts ended after ${f.qrRefs} QR(s)`);
+      this.emitStatus(sessionId, "close", { statusCode: 408, message: "QR refs attempts ended" });
+      return;
+    }
+    const qr = `2@standin-${sessionId}-${attempt}-${n}-${Date.now()},ref,key`;
+    this.qrs.set(sessionId, qr);
+    this.log(n === 1 ? `session ${sessionId}: QR generated` : `session ${sessionId}: QR ${n} generated`);
     this.broadcast(f.flatEvents ? { type: "qr", sessionId, qr } : { event: "connection.update", sessionId, qr });
-    this.settleLater(sessionId, f.scanAfterMs, "open", "QR scanned, connection open");
-    this.settleLater(sessionId, f.qrExpiresAfterMs, "close", "QR refs attempts ended", {
-      statusCode: 408,
-      message: "QR refs attempts ended",
-    });
+    if (n === f.scanQr) this.settleLater(sessionId, f.scanAfterMs, "open", `QR ${n} scanned, connection open`);
+    if (n === 1)
+      this.settleLater(sessionId, f.qrExpiresAfterMs, "close", "QR refs attempts ended", {
+        statusCode: 408,
+        message: "QR refs attempts ended",
+      });
+    if (f.qrRotateMs !== null) this.later(f.qrRotateMs, () => this.emitQr(sessionId, attempt, n + 1));
   }
 
   /** After `ms` (null = never), a session still waiting on its QR turns `status`: the device scanned it, or it expired. */

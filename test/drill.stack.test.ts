@@ -289,7 +289,9 @@ test("a trickling WebSocket peer (101 one byte at a time) cannot hold the drill:
 });
 
 test("a dropped WebSocket is a lost connection, not a missing QR", async () => {
-  world.gateway.set({ dropWebSocketAfterMs: 5, qrDelayMs: 100 });
+  // No device scans: an earlier attempt's QR, scanned while the next attempt listens, would open the session
+  // before that attempt's own drop (seen once at load ~12), which is a real `open`, not what this test is about.
+  world.gateway.set({ dropWebSocketAfterMs: 5, qrDelayMs: 100, scanAfterMs: null });
   try {
     const drill = await upDrill(host, drillConfig(world, runId(), { sessions: ["dropping"] }), world.secrets);
     const outs = drill.step(relogin("dropping")).outs!;
@@ -297,7 +299,7 @@ test("a dropped WebSocket is a lost connection, not a missing QR", async () => {
     expect(outs.attempts[0].detail).toContain("WebSocket to the gateway dropped");
     expect(await pausedQueues(target(), QUEUES)).toEqual([]);
   } finally {
-    world.gateway.set({ qrDelayMs: 10 });
+    world.gateway.set({ qrDelayMs: 10, scanAfterMs: 40 });
   }
 });
 

@@ -1,128 +1,134 @@
 /**
- * Check latency: the stand-in api, gateway and worker start broken and turn healthy at a known instant
- * T0; how long after T0 does each post-deploy check pass, and how long is the whole post-deploy phase
- * when the checks run one after another (baseline) vs in parallel (what `pulumi up` does: independent
- * resources)? Runs the same check functions the providers run, with the default timings divided by
- * --scale (default 20, so a run takes seconds, not minutes).
+ * Check verdict latency vs time-to-healthy: each post-deploy check starts against a service that is broken
+ * and turns healthy T after the check starts (T = 0, 2, 5, 10 s by default); the latency is the time from
+ * that instant to the check's pass. Each cell runs one check alone with its own stand-ins, with production's
+ * default timings (config/checks.ts CHECKS_DEFAULTS: 1 s poll intervals, 60 s send-rate window, 30 s QR
+ * attempts), the same check functions the providers run (without the provider host, which adds the same
+ * gRPC round trip to every cell). Cells run ≥3 times, interleaved (bench/stats.ts), reported as min / median.
  *
- *   npx tsx bench/checkLatency.ts [--scale 20] [--runs 3]
+ * Broken, then healthy at T: api-health 503 → {"status":"ok"}; web-console 500 → a page; queues: 50 jobs
+ * waiting and no worker → a worker starts; send-rate and qr-path: the gateway's ports refuse connections
+ * (a container restarting) → it listens again, sending 1,200 messages a minute throughout.
+ *
+ *   npx tsx bench/checkLatency.ts [--healthy 0,2,5,10] [--runs 3]
  */
 import { Queue, Worker } from "bullmq";
 import { judgeHealth, judgeWebConsole } from "../checks/http.logic";
 import { probeHttp } from "../checks/httpProbe";
-import { silentLog } from "../lib/log";
 import { runQrPath } from "../checks/qrPath";
 import { runQueues } from "../checks/queues";
 import { runSendRate } from "../checks/sendRate";
-import { CHECKS_DEFAULTS, parseChecksConfig } from "../config/checks";
+import { parseChecksConfig } from "../config/checks";
+import { silentLog } from "../lib/log";
 import { sleep } from "../lib/poll";
 import { startRedis } from "../sim/services/redis";
 import { startApi } from "../sim/standins/api";
 import { startGateway } from "../sim/standins/gateway";
-import { median } from "./stats";
+import { interleaved, median } from "./stats";
 
 const CHECK_NAMES = ["api-health", "web-console", "send-rate", "queues", "qr-path"] as const;
 type CheckName = (typeof CHECK_NAMES)[number];
-type Mode = "sequential" | "parallel";
 
-function arg(name: string, fallback: number): number {
+/** Production's defaults: what decides how late a verdict comes. */
+const CONFIG = parseChecksConfig(undefined);
+const SENDS_PER_MINUTE = 1200;
+const BACKLOG = 50;
+
+function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
 }
 
-/** The defaults, with every duration divided by `scale`. */
-function scaledConfig(scale: number) {
-  const d = CHECKS_DEFAULTS;
-  const s = (ms: number) => Math.max(1, Math.round(ms / scale));
-  const http = { intervalMs: s(d.health.intervalMs), deadlineMs: s(d.health.deadlineMs), requestTimeoutMs: s(d.health.requestTimeoutMs) };
-  return parseChecksConfig({
-    health: http,
-    web: http,
-    sendRate: { windowMs: s(d.sendRate.windowMs), deadlineMs: s(d.sendRate.deadlineMs), requestTimeoutMs: s(d.sendRate.requestTimeoutMs) },
-    queues: { intervalMs: s(d.queues.intervalMs), deadlineMs: s(d.queues.deadlineMs), connectTimeoutMs: d.queues.connectTimeoutMs },
-    qr: { attemptTimeoutMs: s(d.qr.attemptTimeoutMs), deadlineMs: s(d.qr.deadlineMs), requestTimeoutMs: s(d.qr.requestTimeoutMs) },
-  });
+/** A broken service, the check that watches it, and the switch that makes it healthy. */
+interface Cell {
+  check(): Promise<unknown>;
+  heal(): Promise<void>;
+  stop(): Promise<void>;
 }
 
-/** One post-deploy phase: returns, per check, ms from T0 to its pass, and the phase's end after T0. */
-async function phase(
-  mode: Mode,
-  scale: number,
-  healthyAfterMs: number,
-  redisUrl: string,
-  run: number,
-): Promise<{ perCheck: Record<CheckName, number>; phaseMs: number }> {
-  const config = scaledConfig(scale);
-  const [api, gw] = await Promise.all([startApi({ health: "503", web: "500" }), startGateway({ faults: { httpStatus: 503 } })]);
-  const queueName = `bench-${mode}-${run}`;
-  const queue = new Queue(queueName, { connection: { url: redisUrl } });
-  let worker: Worker | undefined;
-  await queue.addBulk(Array.from({ length: 50 }, (_, i) => ({ name: "send", data: { i } })));
-  const checks: Record<CheckName, () => Promise<unknown>> = {
-    "api-health": () => probeHttp("api health", { ...config.health, url: api.healthUrl }, judgeHealth, silentLog),
-    "web-console": () => probeHttp("web console", { ...config.web, url: api.webUrl }, judgeWebConsole, silentLog),
-    "send-rate": () => runSendRate({ ...config.sendRate, metricsUrl: gw.metricsUrl }, silentLog),
-    queues: () => runQueues({ ...config.queues, names: [queueName], redisUrl }, silentLog),
-    "qr-path": () => runQrPath({ ...config.qr, httpUrl: gw.httpUrl, wsUrl: gw.wsUrl }, silentLog),
-  };
-  const t0 = Date.now() + healthyAfterMs;
-  const turnHealthy = sleep(healthyAfterMs).then(() => {
-    api.set({ health: "ok", web: "ok" });
-    gw.set({ httpStatus: null, successPerMinute: 600 });
-    worker = new Worker(queueName, async () => undefined, { connection: { url: redisUrl, maxRetriesPerRequest: null } });
-  });
-  const perCheck = {} as Record<CheckName, number>;
-  const timed = async (name: CheckName) => {
-    await checks[name]();
-    perCheck[name] = Date.now() - t0;
-  };
-  try {
-    if (mode === "parallel") await Promise.all(CHECK_NAMES.map(timed));
-    else for (const name of CHECK_NAMES) await timed(name);
-    await turnHealthy;
-  } finally {
-    await Promise.allSettled([worker?.close(), queue.obliterate({ force: true }).then(() => queue.close()), api.stop(), gw.stop()]);
+async function cell(name: CheckName, redisUrl: string, run: string): Promise<Cell> {
+  if (name === "api-health" || name === "web-console") {
+    const api = await startApi({ health: "503", web: "500" });
+    return {
+      check: () =>
+        name === "api-health"
+          ? probeHttp("api health", { ...CONFIG.health, url: api.healthUrl }, judgeHealth, silentLog)
+          : probeHttp("web console", { ...CONFIG.web, url: api.webUrl }, judgeWebConsole, silentLog),
+      heal: async () => api.set({ health: "ok", web: "ok" }),
+      stop: () => api.stop(),
+    };
   }
-  return { perCheck, phaseMs: Date.now() - t0 };
+  if (name === "send-rate" || name === "qr-path") {
+    const gw = await startGateway({ faults: { successPerMinute: SENDS_PER_MINUTE } });
+    await gw.goDown();
+    return {
+      check: () =>
+        name === "send-rate"
+          ? runSendRate({ ...CONFIG.sendRate, metricsUrl: gw.metricsUrl }, silentLog)
+          : runQrPath({ ...CONFIG.qr, httpUrl: gw.httpUrl, wsUrl: gw.wsUrl }, silentLog),
+      heal: () => gw.comeBack(),
+      stop: () => gw.stop(),
+    };
+  }
+  const queueName = `bench-latency-${run}`;
+  const queue = new Queue(queueName, { connection: { url: redisUrl } });
+  await queue.addBulk(Array.from({ length: BACKLOG }, (_, i) => ({ name: "send", data: { i } })));
+  let worker: Worker | undefined;
+  return {
+    check: () => runQueues({ ...CONFIG.queues, names: [queueName], redisUrl }, silentLog),
+    heal: async () => {
+      worker = new Worker(queueName, async () => undefined, { connection: { url: redisUrl, maxRetriesPerRequest: null } });
+    },
+    stop: async () => {
+      await worker?.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    },
+  };
+}
+
+/** One run: ms from the service turning healthy to the check's pass. */
+async function latency(name: CheckName, healthyAfterMs: number, redisUrl: string, run: string): Promise<number> {
+  const c = await cell(name, redisUrl, run);
+  try {
+    let healedAt = 0;
+    const healing = sleep(healthyAfterMs)
+      .then(() => c.heal())
+      .then(() => (healedAt = Date.now()));
+    await c.check();
+    const passedAt = Date.now();
+    await healing;
+    return passedAt - healedAt;
+  } finally {
+    await c.stop();
+  }
 }
 
 async function main(): Promise<void> {
-  const scale = arg("scale", 20);
-  const runs = arg("runs", 3);
-  const healthyAfterMs = Math.round(10000 / scale);
+  const healthy = option("healthy", "0,2,5,10").split(",").map(Number);
+  const runs = Number(option("runs", "3"));
+  if (healthy.some((s) => !(s >= 0)) || !(runs >= 1)) throw new Error("usage: --healthy <seconds,…> (e.g. 0,2,5,10) --runs <n ≥ 1>");
+  const contenders = CHECK_NAMES.flatMap((name) => healthy.map((s) => `${name}@${s}`));
   const redis = await startRedis();
-  const results: Record<Mode, { perCheck: Record<CheckName, number>; phaseMs: number }[]> = { sequential: [], parallel: [] };
+  let samples: Map<string, number[]>;
   try {
-    for (let r = 0; r < runs; r++) {
-      // Alternate the order so neither mode always runs on a warmer process.
-      for (const mode of (r % 2 === 0 ? ["sequential", "parallel"] : ["parallel", "sequential"]) as Mode[]) {
-        results[mode].push(await phase(mode, scale, healthyAfterMs, redis.url, r));
-      }
-    }
+    samples = await interleaved(contenders, runs, (contender, rep) => {
+      const [name, s] = contender.split("@");
+      return latency(name as CheckName, Number(s) * 1000, redis.url, `${contender.replace("@", "-")}-${rep}`);
+    });
   } finally {
     await redis.stop();
   }
-  const c = scaledConfig(scale);
-  console.log(`check latency after T0 (services healthy ${healthyAfterMs} ms after the checks start); default timings / ${scale}:`);
+  console.log(`verdict latency: ms from the service turning healthy to the check's pass; min / median of ${runs} interleaved runs`);
   console.log(
-    `  http interval ${c.health.intervalMs} ms, send-rate window ${c.sendRate.windowMs} ms, queue interval ${c.queues.intervalMs} ms, QR attempt ${c.qr.attemptTimeoutMs} ms; median of ${runs} runs`,
+    `production defaults: http and queue interval ${CONFIG.health.intervalMs} ms, send-rate window ${CONFIG.sendRate.windowMs} ms (early pass at ${CONFIG.sendRate.minSends} sends, ${SENDS_PER_MINUTE}/min here), QR attempt ${CONFIG.qr.attemptTimeoutMs} ms`,
   );
   console.log("");
-  // Sequential times are cumulative: a check starts when the one before it has passed.
-  console.log(`${"check passes at (ms after T0)".padEnd(30)}${"sequential".padStart(12)}${"parallel".padStart(10)}`);
+  const cell = (xs: number[]) => `${Math.min(...xs)} / ${median(xs)}`;
+  console.log(["healthy after →".padEnd(16), ...healthy.map((s) => `${s} s`.padStart(14))].join(""));
   for (const name of CHECK_NAMES) {
-    const seq = median(results.sequential.map((x) => x.perCheck[name]));
-    const par = median(results.parallel.map((x) => x.perCheck[name]));
-    console.log(`  ${name.padEnd(28)}${String(seq).padStart(12)}${String(par).padStart(10)}`);
+    console.log([name.padEnd(16), ...healthy.map((s) => cell(samples.get(`${name}@${s}`)!).padStart(14))].join(""));
   }
-  const seq = median(results.sequential.map((x) => x.phaseMs));
-  const par = median(results.parallel.map((x) => x.phaseMs));
-  console.log(`${"post-deploy phase".padEnd(30)}${String(seq).padStart(12)}${String(par).padStart(10)}`);
-  console.log("");
-  console.log(`sequential / parallel phase: ${(seq / par).toFixed(2)}× (phase = T0 to the last check passing)`);
-  const parOf = (name: CheckName) => median(results.parallel.map((x) => x.perCheck[name]));
-  const slowest = CHECK_NAMES.reduce((a, b) => (parOf(a) >= parOf(b) ? a : b));
-  console.log(`the parallel phase is bound by its slowest check, ${slowest} (${parOf(slowest)} ms after T0)`);
 }
 
 main().catch((err) => {

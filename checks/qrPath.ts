@@ -1,16 +1,27 @@
 /**
  * Post-deploy check: the QR broadcast path works (runbook, QR drill). For a canary session: listen on
- * the gateway's WebSocket, POST connect, pass on that session's QR or `open`. It fails after `attempts`
- * attempts the gateway answered without a QR (the runbook's three), or at its deadline; a gateway that is
- * not there (refused, 5xx, stream dropped: a container still starting) may come back, so it is tried again
- * every RETRY_MS until the deadline, and the check passes within a second of its return. On failure the
- * gateway's last log lines are attached to the error.
+ * the gateway's WebSocket, POST connect, pass on that session's QR or `open`. A gateway that is not there
+ * (refused, 5xx, stream dropped: its container restarting after the image change) is tried again every
+ * RETRY_MS until the deadline, so the check passes within about a second of its return and never fails
+ * before its deadline while it may still come back. Only the gateway's own answers end it early:
+ * `attempts` connects taken without a QR (the runbook's three), or a definitive refusal (401, 404). On
+ * failure the gateway's last log lines are attached.
  */
-import { connectSession, fetchGatewayLogs, openEventStream } from "../lib/gateway";
-import { sleep } from "../lib/poll";
+import { connectSession, EventStream, fetchGatewayLogs, openEventStream } from "../lib/gateway";
+import { HttpCallError } from "../lib/http";
+import { pollUntil } from "../lib/poll";
 import type { QrConfig } from "../config/checks";
 import type { Log } from "../lib/log";
-import { AttemptResult, decidesAttempt, judgeAttempt, qrFailureMessage } from "./qrPath.logic";
+import {
+  AttemptResult,
+  decidesAttempt,
+  judgeAttempt,
+  newQrRecord,
+  noteNotReady,
+  QrEnd,
+  qrFailureMessage,
+  requestFailure,
+} from "./qrPath.logic";
 
 export type QrPathInputs = QrConfig & {
   readonly httpUrl: string;
@@ -19,66 +30,75 @@ export type QrPathInputs = QrConfig & {
   readonly gatewayToken?: string;
 };
 
-/** How often a gateway that is not there is tried again (a verdict within a second of its return). */
+/** From one try's start to the next (lib/poll.ts): a verdict within a second of the gateway's return. */
 export const RETRY_MS = 1000;
+
+/** Classified by the HTTP status the call carries (lib/http.ts HttpCallError), never by its message's text. */
+function failedRequest(err: unknown): AttemptResult {
+  return requestFailure(err instanceof HttpCallError ? err.status : undefined, (err as Error).message);
+}
 
 async function attempt(inputs: QrPathInputs, timeoutMs: number): Promise<AttemptResult> {
   const call = { token: inputs.gatewayToken, timeoutMs: Math.min(inputs.requestTimeoutMs, timeoutMs) };
-  let stream;
+  let stream: EventStream;
   try {
     // Listen first: a QR sent before we listen would be missed.
     stream = await openEventStream(inputs.wsUrl, call);
   } catch (err) {
-    return { pass: false, detail: (err as Error).message, answered: false };
+    return failedRequest(err);
   }
   try {
-    try {
-      await connectSession(inputs.httpUrl, inputs.sessionId, call);
-    } catch (err) {
-      return {
-        pass: false,
-        detail: (err as Error).message,
-        answered: !/HTTP 5\d\d|ECONNREFUSED|ECONNRESET|no answer within/.test((err as Error).message),
-      };
-    }
-    const outcome = await stream.waitFor(decidesAttempt(inputs.sessionId), timeoutMs);
-    return judgeAttempt(inputs.sessionId, outcome, timeoutMs);
+    await connectSession(inputs.httpUrl, inputs.sessionId, call);
   } catch (err) {
-    return { pass: false, detail: (err as Error).message, answered: true };
+    stream.close();
+    return failedRequest(err);
+  }
+  try {
+    return judgeAttempt(inputs.sessionId, await stream.waitFor(decidesAttempt(inputs.sessionId), timeoutMs), timeoutMs);
   } finally {
     stream.close();
   }
 }
 
+type Verdict = { pass: true; passedOn: "qr" | "open"; detail: string } | { pass: false; end: QrEnd };
+
 export async function runQrPath(inputs: QrPathInputs, log: Log): Promise<Record<string, unknown>> {
   const start = Date.now();
-  const failures: string[] = [];
-  let tries = 0;
-  for (let n = 1; n <= inputs.attempts; n++) {
-    const left = inputs.deadlineMs - (Date.now() - start);
-    if (left <= 0) {
-      failures.push(`not started: the check's ${(inputs.deadlineMs / 1000).toFixed(1)}s deadline had passed`);
-      break;
-    }
-    const began = Date.now();
-    const result = await attempt(inputs, Math.min(inputs.attemptTimeoutMs, left));
-    tries++;
-    log.info(`attempt ${tries}: ${result.detail}`);
-    if (result.pass)
-      return {
-        sessionId: inputs.sessionId,
-        passedOn: result.passedOn,
-        attempts: tries,
-        lastEvent: result.detail,
-        elapsedMs: Date.now() - start,
-      };
-    failures.push(result.detail);
-    if (!result.answered) {
-      // Not an attempt the gateway answered: it does not count, and the next try comes a second after this one began.
-      n--;
-      await sleep(Math.min(began + RETRY_MS, start + inputs.deadlineMs) - Date.now());
-    }
+  const record = newQrRecord();
+  let verdict: Verdict;
+  try {
+    verdict = await pollUntil<Verdict>(
+      async (remainingMs) => {
+        const result = await attempt(inputs, Math.min(inputs.attemptTimeoutMs, remainingMs));
+        if (result.kind === "pass") {
+          log.info(`attempt ${record.attempts.length + 1}: ${result.detail}`);
+          return { done: true, value: { pass: true, passedOn: result.passedOn, detail: result.detail } };
+        }
+        if (result.kind === "wrong") return { done: true, value: { pass: false, end: { kind: "wrong", detail: result.detail } } };
+        if (result.kind === "attempt") {
+          record.attempts.push(result.detail);
+          log.info(`attempt ${record.attempts.length}: ${result.detail}`);
+          if (record.attempts.length >= inputs.attempts) return { done: true, value: { pass: false, end: { kind: "attempts" } } };
+          return { done: false, seen: result.detail };
+        }
+        if (noteNotReady(record, result.detail)) log.info(`gateway not ready, trying every ${RETRY_MS}ms: ${result.detail}`);
+        return { done: false, seen: result.detail };
+      },
+      { what: `QR path for session ${inputs.sessionId}`, deadlineMs: inputs.deadlineMs, intervalMs: RETRY_MS },
+    );
+  } catch (err) {
+    if ((err as Error).name !== "DeadlineError") throw err;
+    verdict = { pass: false, end: { kind: "deadline", deadlineMs: inputs.deadlineMs, retryMs: RETRY_MS } };
   }
+  if (verdict.pass)
+    return {
+      sessionId: inputs.sessionId,
+      passedOn: verdict.passedOn,
+      attempts: record.attempts.length + 1,
+      notReady: record.notReady,
+      lastEvent: verdict.detail,
+      elapsedMs: Date.now() - start,
+    };
   const logs = await fetchGatewayLogs(inputs.httpUrl, inputs.logLines, { token: inputs.gatewayToken, timeoutMs: inputs.requestTimeoutMs });
-  throw new Error(qrFailureMessage(inputs.sessionId, failures, inputs.logLines, logs));
+  throw new Error(qrFailureMessage(inputs.sessionId, verdict.end, record, inputs.logLines, logs));
 }

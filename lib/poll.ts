@@ -44,8 +44,14 @@ export async function pollUntil<T>(step: (remainingMs: number) => Promise<PollSt
   for (let attempt = 1; ; attempt++) {
     const began = Date.now();
     if (began >= deadline) throw new DeadlineError(opts.what, began - start, lastSeen || "no attempt within the deadline");
-    // The attempt's own bounds end a little before the wait's, so it reports why it failed before the deadline cuts it off.
     const remaining = deadline - began;
+    // A later attempt left with too little time could only time out, and its "no answer within 1ms" would
+    // replace what the earlier attempts saw (a health check's "degraded"): none starts; the wait ends at the deadline with that.
+    if (attempt > 1 && remaining < 2 * SETTLE_MS) {
+      await sleep(remaining);
+      throw new DeadlineError(opts.what, Date.now() - start, lastSeen);
+    }
+    // The attempt's own bounds end a little before the wait's, so it reports why it failed before the deadline cuts it off.
     const result = await withinDeadline(step(remaining > 2 * SETTLE_MS ? remaining - SETTLE_MS : remaining), deadline);
     // Cut off at the deadline: what the earlier attempts saw is the report; if none finished, say that.
     if (result === undefined)

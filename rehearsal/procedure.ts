@@ -6,10 +6,13 @@ import type { ProgramRequest, ProgramRunner, UpResult } from "./program";
 import type { Fault, Procedure } from "./faults";
 import type { Lifecycle } from "./lifecycle";
 import type { ServingSpec1 } from "./localSpec1";
+import type { PulumiDisplay } from "./display";
 
 export interface RehearsalContext {
   readonly lifecycle: Lifecycle;
   readonly log: (line: string) => void;
+  /** What `pulumi up` shows of the providers' messages (rehearsal/display.ts): rows and Diagnostics, or everything under --diff. */
+  readonly display: PulumiDisplay;
   readonly host: ProviderHost;
   readonly spec1: ServingSpec1;
   readonly fault: Fault | undefined;
@@ -61,17 +64,23 @@ const SYMBOL: Record<StepResult["status"], string> = { done: "✓", failed: "✗
 const PAST: Record<StepKind, string> = { create: "created", update: "updated", replace: "replaced", same: "unchanged" };
 const MARK: Record<StepKind, string> = { create: "+ ", update: "~ ", replace: "+-", same: "  " };
 
-/** Prints each step as it starts and ends, like `pulumi up`'s progress. */
-export function printSteps(log: (line: string) => void): UpEvents {
+/** Prints each step as it starts and ends, like `pulumi up`'s progress; a failure's message goes to its row, as the engine's error does. */
+export function printSteps(log: (line: string) => void, display: PulumiDisplay): UpEvents {
   return {
     onStart: (name, step) => step !== "same" && log(`    ${MARK[step]} ${name} ${step.replace(/e$/, "")}ing…`),
     onDone: (r) => {
       if (r.status === "not run") return log(`    ${SYMBOL[r.status]} ${r.name}: not run (${r.reason})`);
       const what = PAST[r.step];
       const line = `    ${SYMBOL[r.status]} ${r.name} ${r.status === "done" ? what : `${r.step} failed`} (${(r.ms / 1000).toFixed(1)}s)`;
-      log(r.status === "failed" ? `${line}\n${indent(r.error, "        ")}` : line);
+      log(line);
+      if (r.status === "failed") for (const l of display.message({ row: r.name, severity: "error", text: r.error })) log(l);
     },
   };
+}
+
+/** The update has ended: its Diagnostics section, every message in full (nothing under --diff, which printed them already). */
+export function printDiagnostics(ctx: RehearsalContext): void {
+  for (const line of ctx.display.end()) ctx.log(line);
 }
 
 export function indent(text: string, prefix: string): string {

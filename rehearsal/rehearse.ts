@@ -7,6 +7,7 @@
  *   npm run rehearse -- --break no-qr        one injected fault: see the failure and what to do next
  *   npm run rehearse -- --only restore       some procedures (rollback, restore, drill)
  *   npm run rehearse -- --reports <dir>      where reports go (default ./reports/rehearsal-<timestamp>)
+ *   npm run rehearse -- --diff               every provider message in full as it arrives, as `pulumi up --diff`
  *
  * Exit code 0 when every procedure passed, 1 when one failed, 2 on a usage error, 130 on Ctrl-C.
  * Everything it starts is stopped and its temp dir removed, whatever happens.
@@ -21,6 +22,7 @@ import { disposablePostgresFor, dockerAnswers, removeStrayContainers, RESTORE_EN
 import { NEXT_STEPS, withNextSteps, withoutNextSteps } from "../notify/nextSteps";
 import { FAULTS, Fault, parseFault, parseProcedures, Procedure, PROCEDURES, STALE_BACKUP_HOURS } from "./faults";
 import { Lifecycle, withRehearsalEnv, withSignalCleanup } from "./lifecycle";
+import { PulumiDisplay } from "./display";
 import { startLocalSpec1 } from "./localSpec1";
 import { indent, ProcedureFailure, ProcedureOutcome, ProcedureResult, RehearsalContext } from "./procedure";
 import { rehearseDrill } from "./procedures/drill";
@@ -38,6 +40,8 @@ export interface RehearseOptions {
   readonly reportsDir?: string;
   /** The restore's disposable Postgres; default docker when a daemon answers, else local. */
   readonly engine?: RestoreEngine;
+  /** As `pulumi up --diff`: every provider message in full as it arrives; default: Pulumi's progress display (rows, then Diagnostics). */
+  readonly diff?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -75,7 +79,8 @@ export async function rehearse(opts: RehearseOptions = {}): Promise<RehearsalRes
       });
       if (opts.fault) log(`Injected fault --break ${opts.fault}: ${FAULTS[opts.fault].injects}.`);
       const engine = opts.engine ?? ((await dockerAnswers()) ? "docker" : "local");
-      const ctx = await prepare(lifecycle, procedures, opts.fault, reportsDir, engine, (port) => (containerPort = port));
+      const display = new PulumiDisplay(opts.diff ? "diff" : "progress");
+      const ctx = await prepare(lifecycle, procedures, opts.fault, reportsDir, engine, display, (port) => (containerPort = port));
       for (const procedure of procedures) {
         log(`\n== ${TITLES[procedure]}`);
         results.push(await runProcedure(ctx, procedure));
@@ -102,6 +107,7 @@ async function prepare(
   fault: Fault | undefined,
   reportsDir: string,
   engine: RestoreEngine,
+  display: PulumiDisplay,
   onContainerPort: (port: number) => void,
 ): Promise<RehearsalContext> {
   const log = lifecycle.log;
@@ -109,7 +115,7 @@ async function prepare(
   const program = new ProgramRunner(lifecycle);
   const programReady = program.start();
   const hostReady = lifecycle.start("dynamic provider host", () =>
-    startProviderHost({ stack: "rehearsal", onLine: (l) => log(`      │ ${l}`) }),
+    startProviderHost({ stack: "rehearsal", onLine: (l) => display.hostLine(l).forEach((shown) => log(shown)) }),
   );
   // Awaited below; if the local SPEC-1 fails first, their failure must not count as unhandled.
   for (const starting of [programReady, hostReady]) starting.catch(() => undefined);
@@ -144,6 +150,7 @@ async function prepare(
   return {
     lifecycle,
     log,
+    display,
     host,
     spec1,
     fault,
@@ -186,10 +193,10 @@ function listReports(dir: string): string[] {
     : [];
 }
 
-const USAGE = `usage: npm run rehearse -- [--break <${Object.keys(FAULTS).join("|")}>] [--only rollback,restore,drill] [--engine docker|local] [--reports <dir>]`;
+const USAGE = `usage: npm run rehearse -- [--break <${Object.keys(FAULTS).join("|")}>] [--only rollback,restore,drill] [--engine docker|local] [--diff] [--reports <dir>]`;
 
 function parseArgs(argv: readonly string[]): RehearseOptions {
-  const opts: { fault?: Fault; only?: Procedure[]; reportsDir?: string; engine?: RestoreEngine } = {};
+  const opts: { fault?: Fault; only?: Procedure[]; reportsDir?: string; engine?: RestoreEngine; diff?: boolean } = {};
   for (let i = 0; i < argv.length; i++) {
     const value = () => {
       if (argv[i + 1] === undefined) throw new Error(`${argv[i]} needs a value`);
@@ -199,6 +206,7 @@ function parseArgs(argv: readonly string[]): RehearseOptions {
     else if (argv[i] === "--only") opts.only = parseProcedures(value());
     else if (argv[i] === "--reports") opts.reportsDir = value();
     else if (argv[i] === "--engine") opts.engine = parseEngine(value());
+    else if (argv[i] === "--diff") opts.diff = true;
     else throw new Error(`unknown option ${argv[i]}; ${USAGE}`);
   }
   return opts;

@@ -2,7 +2,7 @@
 import { judgeHealth, judgeWebConsole } from "../checks/http.logic";
 import { checkChanges, publicInputs } from "../providers/checks/check";
 import { canonicalJson, secretsHash } from "../providers/identity";
-import { decidesAttempt, judgeAttempt } from "../checks/qrPath.logic";
+import { decidesAttempt, judgeAttempt, requestFailure } from "../checks/qrPath.logic";
 import { judgeQueue, overall, QueueSample } from "../checks/queues.logic";
 import { redisLabel } from "../lib/redis";
 import { CounterReading, judgeSendRate, readCounters } from "../checks/sendRate.logic";
@@ -186,26 +186,36 @@ describe("QR attempt judgement", () => {
     expect(decides({ kind: "status", sessionId: "c", status: "close", reason: "logged-out" })).toBe(true);
     expect(decides({ kind: "unknown", raw: "{}" })).toBe(false);
   });
-  test("a close before any QR fails the attempt with its reason", () => {
+  test("a close before any QR is a counted attempt, with its reason", () => {
     const event = { kind: "status", sessionId: "c", status: "close", statusCode: 401, reason: "logged-out" } as const;
     expect(judgeAttempt("c", { outcome: "matched", event, seen: [event] }, 1000)).toEqual({
-      pass: false,
+      kind: "attempt",
       detail: "session closed before a QR: c: close (logged-out, 401)",
-      answered: true,
     });
   });
   test("a timeout with only other sessions' events says so", () => {
     expect(judgeAttempt("c", { outcome: "timeout", seen: [{ kind: "qr", sessionId: "d", qr: "x" }] }, 2500)).toEqual({
-      pass: false,
+      kind: "attempt",
       detail: "no QR or open within 2.5s; no event for c",
-      answered: true,
     });
   });
-  test("a WebSocket dropped before a QR is not an answered attempt: the gateway may be restarting", () => {
-    expect(judgeAttempt("c", { outcome: "dropped", closeCode: 1006, closeReason: "", seen: [] }, 2500)).toMatchObject({
-      pass: false,
-      answered: false,
+  test("a WebSocket dropped before a QR is not ready (the gateway may be restarting), not an attempt", () => {
+    expect(judgeAttempt("c", { outcome: "dropped", closeCode: 1006, closeReason: "", seen: [] }, 2500)).toEqual({
+      kind: "not-ready",
+      detail: "WebSocket dropped (code 1006) before a QR; no event for c",
     });
+  });
+  test.each([
+    [undefined, "not-ready"],
+    [500, "not-ready"],
+    [503, "not-ready"],
+    [408, "not-ready"],
+    [429, "not-ready"],
+    [401, "wrong"],
+    [403, "wrong"],
+    [404, "wrong"],
+  ] as const)("a request failing with HTTP status %p is %s", (status, kind) => {
+    expect(requestFailure(status, "x")).toEqual({ kind, detail: "x" });
   });
 });
 

@@ -122,6 +122,25 @@ test("a gateway answering 503, or refusing the token, fails the scrape", async (
   expect(await failure({ gatewayToken: "wrong" })).toContain(`scrape-failed: GET ${gw.metricsUrl}: HTTP 401`);
 });
 
+test("a gateway refusing connections (restarting) is scraped again every second: a busy one passes about 2 s after it is back", async () => {
+  // A 30 s window: a sixth of it (the old retry pace) would be 5 s.
+  gw.set({ successPerMinute: 60000 });
+  await gw.goDown();
+  let backAt = 0;
+  const back = new Promise<void>((resolve) => setTimeout(() => void gw.comeBack().then(() => ((backAt = Date.now()), resolve())), 2500));
+  try {
+    const { outs } = await driver.create("send-rate", once({ windowMs: 30000, deadlineMs: 60000 }));
+    expect(backAt).toBeGreaterThan(0);
+    expect(Date.now() - backAt).toBeLessThan(3000);
+    expect(outs.result).toMatchObject({ pass: true, case: "ok" });
+    // Refused at 0, 1 and 2 s: a try every second (a sixth of the window would allow only one before 5 s).
+    expect((outs.result as Props).measurements).toBeGreaterThanOrEqual(3);
+    expect(driver.host.output()).toMatch(/send-rate: measurement 1: scrape-failed: GET http:\/\/127\.0\.0\.1:\d+\/metrics: ECONNREFUSED/);
+  } finally {
+    await back;
+  }
+}, 20000);
+
 test("measures again until the deadline: traffic that starts late still passes", async () => {
   setTimeout(() => gw.set({ successPerMinute: 60000 }), 250);
   const { outs } = await driver.create("send-rate", once({ deadlineMs: 1000 }));

@@ -46,6 +46,21 @@ test("an attempt that never returns ends the wait at the deadline, with what the
   expect((error as DeadlineError).message).toMatch(/^hanging peer: not reached within 4\d\dms; last seen: refused$/);
 });
 
+test("no later attempt starts too close to the deadline to answer: the report keeps what the last real attempt saw", async () => {
+  const given: number[] = [];
+  const error = await pollUntil(
+    async (remainingMs) => {
+      given.push(remainingMs);
+      return { done: false as const, seen: remainingMs < 100 ? `no answer within ${remainingMs}ms` : "degraded" };
+    },
+    { what: "api health", deadlineMs: 1000, intervalMs: 290 },
+  ).catch((err: DeadlineError) => err);
+  // Attempts at 0, 290 and 580 ms; at 870 ms only 130 ms would be left.
+  expect(given).toHaveLength(3);
+  expect(Math.min(...given)).toBeGreaterThanOrEqual(200);
+  expect((error as DeadlineError).message).toBe("api health: not reached within 1s; last seen: degraded");
+});
+
 test("a first attempt that never returns: the wait ends at the deadline saying no attempt answered", async () => {
   const started = Date.now();
   await expect(

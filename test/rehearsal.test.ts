@@ -79,13 +79,26 @@ function cli(name: string, args: string[]): CliRun {
 
 const portsIn = (output: string) => [...new Set([...output.matchAll(/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1])))];
 
+/** The fault run with `--diff`: a drill whose QRs are shown (each is scanned) before its test message is lost. */
+const DIFF_DISPLAY_FAULT: Fault = "message-lost";
+
 /** Runs `--break <fault> --only <its procedure>` through the CLI for each fault, a few at a time. */
 async function runFaults(faults: readonly Fault[]): Promise<Map<Fault, { code: number | null; output: string; tmpdir: string }>> {
   const results = new Map<Fault, { code: number | null; output: string; tmpdir: string }>();
   const queue = [...faults];
   const worker = async () => {
     for (let fault = queue.shift(); fault; fault = queue.shift()) {
-      const run = cli(fault, ["--break", fault, "--only", FAULTS[fault].procedure, "--reports", path.join(tmpRoot, `reports-${fault}`)]);
+      // One drill fault runs as `pulumi up --diff` would show it, every message in full as it arrives.
+      const display = fault === DIFF_DISPLAY_FAULT ? ["--diff"] : [];
+      const run = cli(fault, [
+        "--break",
+        fault,
+        "--only",
+        FAULTS[fault].procedure,
+        ...display,
+        "--reports",
+        path.join(tmpRoot, `reports-${fault}`),
+      ]);
       results.set(fault, { code: await run.exit, output: run.output(), tmpdir: run.tmpdir });
     }
   };
@@ -182,6 +195,22 @@ describe("a clean rehearsal", () => {
       ["restore", true],
       ["drill", true],
     ]);
+  });
+
+  test("shows what pulumi up shows: the drill's QR by its first line on the stack's row during the up, in full under Diagnostics after it", () => {
+    const drill = output.slice(output.indexOf("$ pulumi up -s drill"));
+    const diagnostics = drill.indexOf("\n    Diagnostics:\n");
+    expect(diagnostics).toBeGreaterThan(0);
+    const [during, after] = [drill.slice(0, diagnostics), drill.slice(diagnostics)];
+    expect(during).toMatch(/\n {6}│ pulumi:pulumi:Stack: info: \[runtime\] session sales-1: scan this QR[^\n]*\n/);
+    expect(during).not.toMatch(/[█▀▄]/);
+    expect(after).toMatch(/\n {8}info: \[runtime\] session sales-1: scan this QR[^\n]*(\n {8}[ █▀▄]*)*\n {8}[ █▀▄]*[█▀▄]/);
+  });
+
+  test("under --diff, prints every message in full as it arrives and no Diagnostics section", () => {
+    const { output: diffOutput } = faultRuns.get(DIFF_DISPLAY_FAULT)!;
+    expect(diffOutput).toMatch(/\n {6}│ info: \[runtime\] session sales-1: scan this QR[^\n]*(\n {6}│ [ █▀▄]*)*\n {6}│ [ █▀▄]*[█▀▄]/);
+    expect(diffOutput).not.toContain("Diagnostics:");
   });
 
   test("never prints or writes a generated secret", () => {

@@ -4,7 +4,15 @@
  * the QR, resumes the queues, and sends the test message through to the chat console.
  */
 import type { Deployed } from "../../harness/engine";
-import { firstError, printNotifications, printSteps, ProcedureFailure, ProcedureOutcome, RehearsalContext } from "../procedure";
+import {
+  firstError,
+  printDiagnostics,
+  printNotifications,
+  printSteps,
+  ProcedureFailure,
+  ProcedureOutcome,
+  RehearsalContext,
+} from "../procedure";
 
 export async function rehearseDrill(ctx: RehearsalContext): Promise<ProcedureOutcome> {
   if (ctx.fault === "no-qr") ctx.spec1.gateway.set({ qrOnAttempt: null });
@@ -12,7 +20,8 @@ export async function rehearseDrill(ctx: RehearsalContext): Promise<ProcedureOut
 
   ctx.log(`  $ pulumi up -s drill`);
   const seen = ctx.spec1.chat.items.length;
-  const result = await ctx.program.up(ctx.host, ctx.requests.get("drill")!, new Map(), printSteps(ctx.log));
+  const result = await ctx.program.up(ctx.host, ctx.requests.get("drill")!, new Map(), printSteps(ctx.log, ctx.display));
+  printDiagnostics(ctx);
   printNotifications(ctx, seen);
   const verification = [...result.state.values()].flatMap(drillLines);
   if (!result.ok) throw new ProcedureFailure(firstError(result), { verification });

@@ -6,7 +6,7 @@
  */
 import { Deployed, destroy } from "../../harness/engine";
 import type { UpResult } from "../program";
-import { firstError, printSteps, ProcedureFailure, ProcedureOutcome, RehearsalContext } from "../procedure";
+import { firstError, printDiagnostics, printSteps, ProcedureFailure, ProcedureOutcome, RehearsalContext } from "../procedure";
 import type { BackupStore, SeededBackups } from "../backupStore";
 
 export async function rehearseRestore(ctx: RehearsalContext, store: BackupStore): Promise<ProcedureOutcome> {
@@ -22,7 +22,8 @@ export async function rehearseRestore(ctx: RehearsalContext, store: BackupStore)
   };
   ctx.lifecycle.defer("the restore stack's resources", destroyStack);
   ctx.log(`  $ pulumi up -s restore`);
-  const result = await ctx.program.up(ctx.host, ctx.requests.get("restore")!, new Map(), printSteps(ctx.log));
+  const result = await ctx.program.up(ctx.host, ctx.requests.get("restore")!, new Map(), printSteps(ctx.log, ctx.display));
+  printDiagnostics(ctx);
   state = result.state;
   if (!result.ok) {
     ctx.log(`\n  (In production the disposable Postgres stays up for the DBA; the rehearsal removes it when it stops.)`);
@@ -31,6 +32,7 @@ export async function rehearseRestore(ctx: RehearsalContext, store: BackupStore)
   const verification = smokeLines(result, backups);
   ctx.log(`\n  $ pulumi destroy -s restore`);
   await destroyStack();
+  printDiagnostics(ctx);
   ctx.log(`    disposable Postgres and downloaded dump removed`);
   return { verification };
 }

@@ -5,7 +5,15 @@
 import { enqueueBacklog } from "../../sim/services/worker";
 import type { UpResult } from "../program";
 import { diffStacks, formatPreview, verdictOf } from "../previewDiff";
-import { firstError, printNotifications, printSteps, ProcedureFailure, ProcedureOutcome, RehearsalContext } from "../procedure";
+import {
+  firstError,
+  printDiagnostics,
+  printNotifications,
+  printSteps,
+  ProcedureFailure,
+  ProcedureOutcome,
+  RehearsalContext,
+} from "../procedure";
 
 /** How many jobs wait in each queue when the rollback starts: the backlog "queues drained" is about. */
 const BACKLOG = 50;
@@ -17,6 +25,7 @@ export async function rehearseRollback(ctx: RehearsalContext): Promise<Procedure
   await enqueueBacklog(ctx.spec1.redis.url, ctx.spec1.settings.queues, BACKLOG);
   ctx.log(`  the stack as last deployed: ${change.service} at ${change.from} (its checks, as the last \`pulumi up\` ran them)`);
   const before = await ctx.program.up(ctx.host, deployedRequest, new Map(), {});
+  printDiagnostics(ctx);
   if (!before.ok) throw new ProcedureFailure(`the deployed stack failed before any change: ${firstError(before)}`, outcome(before));
   ctx.log(`    ${before.steps.length} dynamic resources created`);
 
@@ -35,7 +44,8 @@ export async function rehearseRollback(ctx: RehearsalContext): Promise<Procedure
 
   ctx.log(`\n  $ pulumi up`);
   const seen = ctx.spec1.chat.items.length;
-  const after = await ctx.program.up(ctx.host, targetRequest, before.state, printSteps(ctx.log));
+  const after = await ctx.program.up(ctx.host, targetRequest, before.state, printSteps(ctx.log, ctx.display));
+  printDiagnostics(ctx);
   printNotifications(ctx, seen);
   for (const call of ctx.spec1.tracker.items) ctx.log(`    ⚑ incident tracker: ${call.json?.title ?? call.body.slice(0, 200)}`);
   if (!after.ok) throw new ProcedureFailure(firstError(after), outcome(after));

@@ -112,6 +112,10 @@ export interface StandinGateway {
   counters(): { success: number; failed: number };
   /** Number of WebSocket clients connected now. */
   wsClients(): number;
+  /** The gateway's container stops: both ports refuse connections (ECONNREFUSED), open WebSockets drop. */
+  goDown(): Promise<void>;
+  /** It is back on the same ports; resolves once both listen. */
+  comeBack(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -137,6 +141,8 @@ class Gateway implements StandinGateway {
   private trafficSince = Date.now();
   private scrapes = 0;
   private readonly server = http.createServer((req, res) => void this.handle(req, res));
+  /** The WebSocket's own HTTP server, so that it can stop listening and listen again on its port. */
+  private readonly wsServer = http.createServer();
   private readonly wss: WebSocketServer;
 
   constructor(private readonly opts: GatewayOptions) {
@@ -144,17 +150,16 @@ class Gateway implements StandinGateway {
     this.totals = { ...(opts.startTotals ?? { success: 1000, failed: 10 }) };
     for (const s of opts.sessions ?? []) this.sessions.set(s.id, s.status);
     this.wss = new WebSocketServer({
-      host: "127.0.0.1",
-      port: 0,
+      server: this.wsServer,
       verifyClient: (info: { req: http.IncomingMessage }) => this.authorized(info.req),
     });
   }
 
   async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    if (!this.wss.address()) await new Promise<void>((resolve) => this.wss.once("listening", resolve));
+    await listen(this.server, 0);
+    await listen(this.wsServer, 0);
     this.httpPort = (this.server.address() as AddressInfo).port;
-    this.wsPort = (this.wss.address() as AddressInfo).port;
+    this.wsPort = (this.wsServer.address() as AddressInfo).port;
     this.httpUrl = `http://127.0.0.1:${this.httpPort}`;
     this.wsUrl = `ws://127.0.0.1:${this.wsPort}`;
     this.metricsUrl = `${this.httpUrl}/metrics`;
@@ -198,13 +203,23 @@ class Gateway implements StandinGateway {
     return this.wss.clients.size;
   }
 
+  async goDown(): Promise<void> {
+    this.log("gateway stopping (down)");
+    for (const client of this.wss.clients) client.terminate();
+    await Promise.all([this.server, this.wsServer].map(close));
+  }
+
+  async comeBack(): Promise<void> {
+    await Promise.all([listen(this.server, this.httpPort), listen(this.wsServer, this.wsPort)]);
+    this.log(`gateway listening again http=${this.httpPort} ws=${this.wsPort}`);
+  }
+
   async stop(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const client of this.wss.clients) client.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.all([this.server, this.wsServer].filter((server) => server.listening).map(close));
   }
 
   private accrue(): void {
@@ -385,6 +400,18 @@ class Gateway implements StandinGateway {
     const text = JSON.stringify(message);
     for (const client of this.wss.clients) if (client.readyState === WebSocket.OPEN) client.send(text);
   }
+}
+
+function listen(server: http.Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => (server.off("error", reject), resolve()));
+  });
+}
+
+function close(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {

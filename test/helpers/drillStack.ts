@@ -17,6 +17,7 @@ import { StandinApi, startApi } from "../../sim/standins/api";
 import { StandinGateway, startGateway } from "../../sim/standins/gateway";
 import { Received, startWebhookReceiver, WebhookCall } from "../../sim/services/receivers";
 import { TEST_SECRETS } from "./program";
+import { withFreshModules } from "./isolated";
 
 export const SESSIONS = ["sales-1", "support-1"];
 export const QUEUES = ["outbound", "broadcast"];
@@ -101,8 +102,7 @@ export interface DrillRun {
 /** `pulumi up` of the drill stack, its dynamic steps run by `host` through the harness's engine. */
 export async function upDrill(host: ProviderHost, config: Props, secrets: Record<string, string>): Promise<DrillRun> {
   let up: InProcessUp | undefined;
-  await jest.isolateModulesAsync(async () => {
-    // require, not import(): jest isolates CommonJS modules only.
+  await withFreshModules(async () => {
     const pulumi = require("@pulumi/pulumi");
     up = await upInProcess(
       pulumi,

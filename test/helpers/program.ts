@@ -4,6 +4,7 @@
  */
 import { ProgramRun, Props, runProgram } from "../../harness/program";
 import { readStackConfig } from "../../config/stackFile";
+import { withFreshModules } from "./isolated";
 
 /** Values no test config uses elsewhere, so a search for them finds only leaks. */
 export const TEST_SECRETS: Readonly<Record<string, string>> = {
@@ -21,13 +22,9 @@ export interface StackRunOptions {
   readonly preview?: boolean;
 }
 
-// Each fresh load of @pulumi/pulumi adds a process "exit" listener; many runs per file are expected.
-process.setMaxListeners(100);
-
 export async function runStack(stack: string, opts: StackRunOptions = {}): Promise<ProgramRun> {
   let run: ProgramRun | undefined;
-  await jest.isolateModulesAsync(async () => {
-    // require, not import(): jest isolates CommonJS modules only.
+  await withFreshModules(async () => {
     const pulumi = require("@pulumi/pulumi");
     run = await runProgram(pulumi, async () => require("../../index"), {
       stack,

@@ -17,6 +17,7 @@ import { LocalPostgres, startPostgres } from "../../sim/services/postgres";
 import { LocalS3, S3RVER_CREDENTIALS, startS3 } from "../../sim/services/s3";
 import { DumpType } from "../../restore/dumpType";
 import { runStack } from "./program";
+import { withFreshModules } from "./isolated";
 import { dumpDatabase, seedDatabase, SeedSummary } from "../../sim/fixtures/backups";
 
 export const BUCKET = "backups";
@@ -132,8 +133,7 @@ export async function upRestore(
   host: ProviderHost = world.host,
 ): Promise<RestoreUp> {
   let up: InProcessUp | undefined;
-  await jest.isolateModulesAsync(async () => {
-    // require, not import(): jest isolates CommonJS modules only.
+  await withFreshModules(async () => {
     const pulumi = require("@pulumi/pulumi");
     const opts = { stack: "restore", config: { ...readStackConfig("restore"), ...world.config(prefix, overrides) }, secrets: S3_SECRETS };
     up = await upInProcess(pulumi, async () => require("../../index"), opts, host, previous);

@@ -9,15 +9,32 @@ export async function httpRequest(
   url: string,
   opts: { timeoutMs: number; method?: string; json?: unknown; headers?: Record<string, string> },
 ): Promise<HttpResult> {
+  const method = opts.method ?? "GET";
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.json !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(url, {
-    method: opts.method ?? "GET",
-    headers,
-    body: opts.json === undefined ? undefined : JSON.stringify(opts.json),
-    signal: AbortSignal.timeout(opts.timeoutMs),
-  });
+  // One deadline for the whole call, the retry included.
+  const signal = AbortSignal.timeout(opts.timeoutMs);
+  const send = () => fetch(url, { method, headers, body: opts.json === undefined ? undefined : JSON.stringify(opts.json), signal });
+  let res: Response;
+  try {
+    res = await send();
+  } catch (err) {
+    if (!IDEMPOTENT.has(method) || !isStaleConnection(err) || signal.aborted) throw err;
+    res = await send();
+  }
   return { status: res.status, contentType: res.headers.get("content-type") ?? "", body: await res.text() };
+}
+
+const IDEMPOTENT = new Set(["GET", "HEAD"]);
+
+/**
+ * A kept-alive connection the server closed just as the request went out (its keep-alive timeout racing
+ * ours): undici reports ECONNRESET or "other side closed" before any response. Nothing was processed, so
+ * a GET is sent once more on a new connection, as browsers do.
+ */
+function isStaleConnection(err: unknown): boolean {
+  const code = (err as { cause?: { code?: string } })?.cause?.code;
+  return code === "ECONNRESET" || code === "UND_ERR_SOCKET" || code === "EPIPE";
 }
 
 /** A short, single-line excerpt of a body for reports and error messages. */

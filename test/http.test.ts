@@ -1,0 +1,49 @@
+import * as http from "http";
+import type { AddressInfo } from "net";
+import { httpRequest } from "../lib/http";
+
+/** A server that drops the connection of its first `resets` requests without answering, then answers 200. */
+async function resettingServer(resets: number): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push(req.method!);
+    if (seen.length <= resets) return void req.socket.destroy();
+    res.end("fine");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  return { url, seen, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+test("a GET whose connection is dropped before any answer is sent once more, within the same deadline", async () => {
+  const server = await resettingServer(1);
+  try {
+    const res = await httpRequest(server.url, { timeoutMs: 2000 });
+    expect([res.status, res.body]).toEqual([200, "fine"]);
+    expect(server.seen).toEqual(["GET", "GET"]);
+  } finally {
+    await server.close();
+  }
+});
+
+test("only once: a second drop fails with the reset", async () => {
+  const server = await resettingServer(2);
+  try {
+    await expect(httpRequest(server.url, { timeoutMs: 2000 })).rejects.toMatchObject({
+      cause: { code: expect.stringMatching(/ECONNRESET|UND_ERR_SOCKET/) },
+    });
+    expect(server.seen).toEqual(["GET", "GET"]);
+  } finally {
+    await server.close();
+  }
+});
+
+test("a POST is never sent twice: the server may have acted on it", async () => {
+  const server = await resettingServer(1);
+  try {
+    await expect(httpRequest(server.url, { timeoutMs: 2000, method: "POST", json: { a: 1 } })).rejects.toThrow();
+    expect(server.seen).toEqual(["POST"]);
+  } finally {
+    await server.close();
+  }
+});

@@ -12,8 +12,5 @@ module.exports = {
   globalTeardown: "<rootDir>/test/helpers/dockerTeardown.ts",
   // Two cores: most suites wait on real servers, so two workers overlap that waiting.
   maxWorkers: 2,
-  // Each program test loads @pulumi/pulumi afresh (isolateModules); a worker reached 15 GiB RSS over a full run
-  // (seen in the clean-clone run): recycle a worker after a file once it holds more than this.
-  workerIdleMemoryLimit: "2GB",
   reporters: ["default", "<rootDir>/test/helpers/summaryReporter.js"],
 };

@@ -19,7 +19,8 @@ export async function withFreshModules(run: () => Promise<void>): Promise<void> 
       }
     });
   } finally {
-    for (const event of process.eventNames()) {
+    // Signal handlers are left alone: lib/signalGuard.ts keeps its own record of the ones it installed.
+    for (const event of process.eventNames().filter((e) => !String(e).startsWith("SIG"))) {
       const kept = before.get(event) ?? new Set();
       for (const listener of process.listeners(event as NodeJS.Signals)) {
         if (!kept.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);

@@ -16,8 +16,10 @@ import { BackupPreview, describeBackup, findLatestBackup, previewWarnings } from
 import { serverMajor } from "../restore/disposableServer";
 import { RestoreRun } from "../providers/restore/restoreRun";
 import type { Args } from "../providers/kit";
-import type { RestoreRunInputs, RestoreSummary } from "../restore/restoreTest";
-import type { S3Location } from "../restore/s3";
+import type { RestoreRunInputs, RestoreSpec, RestoreSummary } from "../restore/restoreTest";
+import type { S3Credentials, S3Location } from "../restore/s3";
+import { BackupDownload } from "../providers/restore/backupDownload";
+import { claimWindowMs, PrefetchSpec } from "../restore/prefetch";
 
 export interface RestoreTestArgs {
   readonly config: RestoreConfig;
@@ -66,7 +68,8 @@ export class RestoreTest extends pulumi.ComponentResource {
     this.serverInfo = pulumi
       .all([this.server.engine, this.server.host, this.server.port, this.server.instanceId])
       .apply(([engine, host, port, instanceId]) => ({ engine, host, port, database: args.config.restore.database, instanceId }));
-    this.report = this.restoreAndSmokeTest(name, args).report;
+    const download = this.downloadBackup(name, args);
+    this.report = this.restoreAndSmokeTest(name, args, download).report;
     this.registerOutputs({ serverInfo: this.serverInfo, report: this.report });
   }
 
@@ -86,7 +89,21 @@ export class RestoreTest extends pulumi.ComponentResource {
     );
   }
 
-  private restoreAndSmokeTest(name: string, args: RestoreTestArgs): RestoreRun {
+  /** Beside the server's start, not after it: the engine runs the two at once (restore/prefetch.ts). */
+  private downloadBackup(name: string, args: RestoreTestArgs): BackupDownload {
+    const { config } = args;
+    const spec: Args<PrefetchSpec> = {
+      backup: backupInput(args.backup),
+      s3: s3Location(config),
+      credentials: s3Credentials(args.secrets),
+      timeoutMs: config.restore.timeoutMs,
+      maxAgeHours: config.backup.maxAgeMs / HOUR_MS,
+      claimWithinMs: claimWindowMs(config.disposablePostgres.startTimeoutMs),
+    };
+    return new BackupDownload(`${name}-download`, spec, { parent: this });
+  }
+
+  private restoreAndSmokeTest(name: string, args: RestoreTestArgs, download: BackupDownload): RestoreRun {
     const { config, secrets, backup } = args;
     const s = this.server;
     const target = pulumi.output({
@@ -102,17 +119,9 @@ export class RestoreTest extends pulumi.ComponentResource {
     });
     const spec: Args<RestoreRunInputs> = {
       stack: pulumi.getStack(),
-      backup: {
-        key: backup.key,
-        url: backup.url,
-        size: backup.size,
-        lastModified: backup.lastModified,
-        etag: backup.etag,
-        checksumKey: backup.checksumKey,
-        type: backup.type === "unrecognized" ? undefined : backup.type,
-      },
+      backup: backupInput(backup),
       s3: s3Location(config),
-      credentials: pulumi.output({ accessKeyId: secrets.s3AccessKeyId, secretAccessKey: secrets.s3SecretAccessKey }),
+      credentials: s3Credentials(secrets),
       target,
       database: config.restore.database,
       jobs: config.restore.jobs,
@@ -123,6 +132,16 @@ export class RestoreTest extends pulumi.ComponentResource {
       smoke: config.smoke,
       reportDir: path.resolve(config.restore.reportsDir),
     };
-    return new RestoreRun(`${name}-restore`, spec, { parent: this });
+    // After the download: it claims the dump the download left in this provider host.
+    return new RestoreRun(`${name}-restore`, spec, { parent: this, dependsOn: [download] });
   }
+}
+
+function backupInput(backup: BackupPreview): RestoreSpec["backup"] {
+  const { key, url, size, lastModified, etag, checksumKey } = backup;
+  return { key, url, size, lastModified, etag, checksumKey, type: backup.type === "unrecognized" ? undefined : backup.type };
+}
+
+function s3Credentials(secrets: RestoreSecrets): pulumi.Output<S3Credentials> {
+  return pulumi.output({ accessKeyId: secrets.s3AccessKeyId, secretAccessKey: secrets.s3SecretAccessKey });
 }

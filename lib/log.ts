@@ -14,3 +14,18 @@ export function prefixed(log: Log, prefix: string): Log {
 
 /** Says nothing: for a benchmark, where printing would be measured too. */
 export const silentLog: Log = { info: () => undefined, warn: () => undefined };
+
+/** A log that lets a message through at most every `everyMs`, unless forced. */
+export function throttled(
+  log: (message: string) => void,
+  everyMs: number,
+  now: () => number = Date.now,
+): (message: string, force?: boolean) => void {
+  let last = -Infinity;
+  return (message, force = false) => {
+    if (force || now() - last >= everyMs) {
+      last = now();
+      log(message);
+    }
+  };
+}

@@ -20,6 +20,7 @@ const PROVIDERS: Readonly<Record<string, Loader>> = {
   "drill:DrillOutcome": () => require("./drill/drillOutcome").provider,
   "restore:DisposablePostgres": () => require("./restore/disposablePostgres").provider,
   "restore:RestoreRun": () => require("./restore/restoreRun").provider,
+  "restore:BackupDownload": () => require("./restore/backupDownload").provider,
   "rollback:RollbackNotice": () => require("./rollback/rollbackNotice").provider,
 };
 

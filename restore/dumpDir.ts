@@ -30,19 +30,25 @@ export function sweepDumpDirs(log: Log, tmpDir = os.tmpdir()): string[] {
   return removed;
 }
 
+/** A fresh 0700 dump dir that names this process as its owner. */
+export function createDumpDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), PREFIX));
+  fs.chmodSync(dir, 0o700);
+  fs.writeFileSync(path.join(dir, OWNER_FILE), String(process.pid), { mode: 0o600 });
+  return dir;
+}
+
 /**
- * Runs `fn` with a fresh 0700 dump dir and an AbortSignal for the commands it starts. On SIGINT/SIGTERM the
- * signal aborts them (SIGKILL), `onSignal` runs (e.g. ending their database sessions), the dir is removed,
- * and the process exits.
+ * Runs `fn` with a dump dir (a fresh one, or one a prefetch filled) and an AbortSignal for the commands it
+ * starts. On SIGINT/SIGTERM the signal aborts them (SIGKILL), `onSignal` runs (e.g. ending their database
+ * sessions), the dir is removed, and the process exits. The dir is removed whatever happens.
  */
 export async function withDumpDir<T>(
   fn: (dir: string, signal: AbortSignal) => Promise<T>,
   onSignal: () => Promise<void>,
   log: Log,
+  dir: string = createDumpDir(),
 ): Promise<T> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), PREFIX));
-  fs.chmodSync(dir, 0o700);
-  fs.writeFileSync(path.join(dir, OWNER_FILE), String(process.pid), { mode: 0o600 });
   const controller = new AbortController();
   const key = `restore-dump:${dir}`;
   armSignalGuard(

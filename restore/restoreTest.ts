@@ -1,7 +1,6 @@
 /**
  * One restore test, step by step: confirm the target is the disposable server, check the backup's age,
- * stream the dump into a private temp dir (hashing on the way), verify it, detect its type from its
- * bytes, restore it with pg_restore (parallel where the format allows) or psql, run the smoke SQL.
+ * take the dump prefetched while the server started or download it now (restore/fetch.ts), restore it with pg_restore (parallel where the format allows) or psql, run the smoke SQL.
  * It never throws: every outcome is a report, so the caller can file it before failing the update.
  * The downloaded dump is removed whatever happens; the restored database is left for the DBA.
  */
@@ -11,20 +10,20 @@ import * as path from "path";
 import type { Readable } from "stream";
 import * as zlib from "zlib";
 import { untarCommand } from "./commands";
-import { archiveVersionAt, checkArchiveReadable, detectDump, Detection, DumpType, HEAD_BYTES } from "./dumpType";
+import { archiveVersionAt, checkArchiveReadable, Detection } from "./dumpType";
 import { runCommand } from "../lib/exec";
-import { formatBytes } from "./lookup";
-import type { Log } from "../lib/log";
+import { Log, throttled } from "../lib/log";
 import { entryTimestamp, OpsLogFiles, writeOpsLogEntry } from "../lib/opsLog";
 import { renderReportMarkdown, RestoreReport } from "./report";
-import { downloadTo, readText, S3Credentials, S3Location } from "./s3";
 import { HOUR_MS } from "../lib/time";
-import { checkFreshness, parseChecksumSidecar } from "./selection";
+import { checkFreshness } from "./selection";
 import type { SmokeQuery } from "../config/restore";
 import { runSmokeQueries, SmokeResult } from "./smoke";
 import { dbaInstructions, TargetServer, verifyTarget } from "./target";
 import { handOver, RestoreTools, toolsFor, toolUser } from "./restoreTools";
 import { sweepDumpDirs, withDumpDir } from "./dumpDir";
+import { claimPrefetch, Prefetched } from "./prefetch";
+import { DUMP_FILE, fetchDump, FetchProgress, FetchSpec, PROGRESS_EVERY_MS, readHead } from "./fetch";
 import {
   endSessions,
   explainPrivilegeFailure,
@@ -44,45 +43,15 @@ async function withContainerState(message: string, target: TargetServer): Promis
   return problem === null ? message : `${message}; ${problem}`;
 }
 
-export interface RestoreSpec {
+export interface RestoreSpec extends FetchSpec {
   readonly stack: string;
-  readonly backup: {
-    readonly key: string;
-    readonly url: string;
-    readonly size: number;
-    readonly lastModified: number;
-    readonly etag?: string;
-    readonly checksumKey?: string;
-    /** As detected by the lookup; the downloaded bytes decide. */
-    readonly type?: DumpType;
-  };
-  readonly s3: S3Location;
-  readonly credentials: S3Credentials;
   readonly target: TargetServer;
   readonly database: string;
   /** pg_restore --jobs; 0 = one per CPU. */
   readonly jobs: number;
   readonly maxAgeHours: number;
-  readonly timeoutMs: number;
   readonly statementTimeoutMs: number;
   readonly smoke: readonly SmokeQuery[];
-}
-
-const PROGRESS_EVERY_MS = 2000;
-
-/** A log that lets a message through at most every `everyMs`, unless forced. */
-export function throttled(
-  log: (message: string) => void,
-  everyMs: number,
-  now: () => number = Date.now,
-): (message: string, force?: boolean) => void {
-  let last = -Infinity;
-  return (message, force = false) => {
-    if (force || now() - last >= everyMs) {
-      last = now();
-      log(message);
-    }
-  };
 }
 
 /** The phase a `pg_restore --verbose` line belongs to, or undefined. */
@@ -94,11 +63,7 @@ export function restorePhase(line: string): string | undefined {
   return undefined;
 }
 
-interface Progress {
-  type?: DumpType;
-  archiveVersion?: string;
-  checksum: RestoreReport["backup"]["checksum"];
-  downloadSeconds?: number;
+interface Progress extends FetchProgress {
   restoreSeconds?: number;
   smokeSeconds?: number;
   rtoSeconds?: number;
@@ -108,8 +73,10 @@ interface Progress {
 }
 
 export async function runRestoreTest(spec: RestoreSpec, log: Log, now: () => number = Date.now): Promise<RestoreReport> {
-  const startedAt = now();
-  const progress: Progress = { type: spec.backup.type, checksum: "not checked", smoke: [] };
+  // The dump this provider host downloaded while the server started, if any: the restore began then.
+  const prefetched = claimPrefetch(spec, log);
+  const startedAt = prefetched?.startedAt ?? now();
+  const progress: Progress = { type: spec.backup.type, checksum: "not checked", smoke: [], ...prefetched?.progress };
   const roles = newRunRoles();
   let error: string | undefined;
   try {
@@ -119,9 +86,10 @@ export async function runRestoreTest(spec: RestoreSpec, log: Log, now: () => num
     checkFreshness(spec.backup, startedAt, spec.maxAgeHours);
     sweepDumpDirs(log);
     await withDumpDir(
-      (dir, signal) => downloadAndRestore(spec, roles, dir, signal, progress, log),
+      (dir, signal) => downloadAndRestore(spec, roles, dir, signal, progress, log, prefetched),
       () => endLeftSessions(spec.target, [roles.restore, roles.smoke], "the interrupted restore", log),
       log,
+      prefetched?.dir,
     );
     const smokeStart = now();
     log.info(`smoke SQL: ${spec.smoke.map((q) => q.name).join(", ")} (read-only, as ${roles.smoke.user})`);
@@ -146,6 +114,9 @@ export async function runRestoreTest(spec: RestoreSpec, log: Log, now: () => num
   } catch (err) {
     // Never let a thrown value without a message pass for success.
     error = (err as Error)?.message || String(err) || "unknown error";
+  } finally {
+    // A refused target never reaches withDumpDir: the prefetched dump goes here.
+    prefetched?.release();
   }
   const t = progress;
   return {
@@ -196,12 +167,13 @@ async function downloadAndRestore(
   signal: AbortSignal,
   progress: Progress,
   log: Log,
+  prefetched: Prefetched | undefined,
 ): Promise<void> {
-  const file = path.join(dir, "dump");
-  await download(spec, file, progress, log);
-  const detection = detectDump(readHead(file, HEAD_BYTES), spec.backup.url);
-  progress.type = detection.type;
-  progress.archiveVersion = detection.archiveVersion;
+  // A prefetched dump is in `dir` already, verified, its type read into `progress`; or its download failed.
+  if (prefetched?.error !== undefined) throw new Error(prefetched.error);
+  if (prefetched === undefined) await fetchDump(spec, dir, progress, log);
+  const file = path.join(dir, DUMP_FILE);
+  const detection: Detection = { type: progress.type!, archiveVersion: progress.archiveVersion };
   // The tools' OS user (nobody, when we are root) reads the dump, and unpacks a directory dump, in this dir.
   handOver(dir, toolUser());
   const tools = toolsFor(spec.target, spec.database, roles.restore, spec.timeoutMs, signal);
@@ -216,47 +188,6 @@ async function downloadAndRestore(
   }
   progress.restoreSeconds = (Date.now() - started) / 1000;
   log.info(`restore done in ${progress.restoreSeconds.toFixed(1)} s`);
-}
-
-async function download(spec: RestoreSpec, file: string, progress: Progress, log: Log): Promise<void> {
-  const { backup } = spec;
-  const started = Date.now();
-  const report = throttled((m) => log.info(m), PROGRESS_EVERY_MS);
-  report(`downloading ${backup.url} (${formatBytes(backup.size)})`, true);
-  const result = await downloadTo(
-    spec.s3,
-    spec.credentials,
-    backup,
-    file,
-    (bytes) => report(`download: ${formatBytes(bytes)} of ${formatBytes(backup.size)} (${Math.floor((bytes / backup.size) * 100)}%)`),
-    spec.timeoutMs,
-  );
-  progress.downloadSeconds = (Date.now() - started) / 1000;
-  log.info(`downloaded ${formatBytes(result.bytes)} in ${progress.downloadSeconds.toFixed(1)} s`);
-  if (result.bytes !== backup.size) {
-    throw new Error(`download of ${backup.url} is truncated: got ${result.bytes} of ${backup.size} bytes`);
-  }
-  if (backup.checksumKey === undefined) {
-    progress.checksum = "no .sha256 sidecar";
-    return;
-  }
-  const expected = parseChecksumSidecar(await readText(spec.s3, spec.credentials, backup.checksumKey), backup.checksumKey);
-  if (expected !== result.sha256) {
-    throw new Error(
-      `checksum mismatch for ${backup.url}: its sha256 is ${result.sha256}, ${backup.checksumKey} says ${expected}; the backup is corrupt or the sidecar is stale`,
-    );
-  }
-  progress.checksum = "verified against the .sha256 sidecar";
-}
-
-function readHead(file: string, length: number): Buffer {
-  const fd = fs.openSync(file, "r");
-  try {
-    const head = Buffer.alloc(length);
-    return head.subarray(0, fs.readSync(fd, head, 0, length, 0));
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 async function restore(

@@ -128,8 +128,12 @@ describe("what preview shows", () => {
 describe("up and destroy on the local engine", () => {
   /** The first up (the newest custom dump); each later up keeps its server and replaces the restore. */
   let first: RestoreUp;
+  /** What the provider host printed during the first up. */
+  let firstLog: string;
   beforeAll(async () => {
+    const before = world.host.output().length;
     first = await upRestore(world, "spec-1/");
+    firstLog = world.host.output().slice(before);
   });
   afterAll(() => first && destroy(world.host, first.state).catch(() => undefined));
 
@@ -150,6 +154,14 @@ describe("up and destroy on the local engine", () => {
     expect(JSON.parse(fs.readFileSync(report.reportFiles.jsonPath, "utf8")).smoke).toHaveLength(3);
     expect(leftovers(world)).toEqual([]);
     expect((await queryServer(up.server, "restore_test", "SELECT count(*)::int AS n FROM sales"))[0].n).toBe(600);
+  });
+
+  test("the download runs beside the server's start, and the restore takes that dump instead of downloading again", () => {
+    const downloading = firstLog.indexOf("downloading s3://backups/spec-1/");
+    expect(downloading).toBeGreaterThanOrEqual(0);
+    expect(firstLog.slice(downloading)).toMatch(/local Postgres spec1-restore-\w+ ready/);
+    expect(firstLog).toContain("restoring the dump downloaded while the server started");
+    expect(firstLog.match(/downloading s3:/g)).toHaveLength(1);
   });
 
   test("progress is logged: download bytes and restore phases", () => {

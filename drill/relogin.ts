@@ -56,6 +56,8 @@ export interface ReloginHooks {
   readonly log: (line: string) => void;
   /** Called on every change the operator must see: a new QR, open, a failed attempt. */
   readonly show?: (view: ReloginView) => void;
+  /** The drill page's address: each QR message's first line names it, as that line is all Pulumi's row shows. */
+  readonly pageUrl?: string;
 }
 
 export async function reloginSession(
@@ -70,7 +72,13 @@ export async function reloginSession(
     hooks.log(`session ${session}: QR step, attempt ${n}/${maxAttempts}`);
     const started = Date.now();
     const view = (v: Omit<ReloginView, "session" | "attempt" | "maxAttempts">) => hooks.show?.({ session, attempt: n, maxAttempts, ...v });
-    const { result, detail, qrsShown } = await attemptOnce(session, settings, token, { log: hooks.log, view, n, maxAttempts });
+    const { result, detail, qrsShown } = await attemptOnce(session, settings, token, {
+      log: hooks.log,
+      view,
+      n,
+      maxAttempts,
+      pageUrl: hooks.pageUrl,
+    });
     attempts.push({ attempt: n, result, qrShown: qrsShown > 0, qrsShown, detail, ms: Date.now() - started });
     hooks.log(`session ${session}: attempt ${n}/${maxAttempts}: ${result} — ${detail}`);
     if (result === "open") {
@@ -88,6 +96,7 @@ interface AttemptContext {
   readonly view: (v: Omit<ReloginView, "session" | "attempt" | "maxAttempts">) => void;
   readonly n: number;
   readonly maxAttempts: number;
+  readonly pageUrl?: string;
 }
 
 /**
@@ -135,7 +144,13 @@ async function attemptOnce(session: string, s: ReloginSettings, token: string | 
       qrsShown++;
       // In full, every time: `pulumi up --diff` prints each message as it arrives, so the log shows the live code.
       ctx.log(
-        await qrBlock(session, next.event.qr, deadline - Date.now(), { attempt: ctx.n, maxAttempts: ctx.maxAttempts, qrNumber: qrsShown }),
+        await qrBlock(
+          session,
+          next.event.qr,
+          deadline - Date.now(),
+          { attempt: ctx.n, maxAttempts: ctx.maxAttempts, qrNumber: qrsShown },
+          ctx.pageUrl,
+        ),
       );
       ctx.view({ status: "scan", qr: next.event.qr, qrNumber: qrsShown, deadline, detail: "scan the QR" });
     }
@@ -170,16 +185,19 @@ function lastSeen(seen: GatewayEvent[]): string {
 /**
  * The QR as text the operator scans straight from the log (`qrcode`'s utf8 renderer). Pulumi's progress row shows
  * only a message's first line (pulumi/pulumi pkg/backend/display/rows.go, getInfoColumn), so the art is seen live
- * only with `pulumi up --diff`, which prints messages in full as they arrive; the drill page shows it always.
+ * only with `pulumi up --diff`, which prints messages in full as they arrive; the drill page shows it always, and
+ * the first line names the page: on the row, this line replaces the one that announced it.
  */
 export async function qrBlock(
   session: string,
   qr: string,
   leftMs: number,
   at: { attempt: number; maxAttempts: number; qrNumber: number },
+  pageUrl?: string,
 ): Promise<string> {
   const qrcode = require("qrcode");
   const art: string = await qrcode.toString(qr, { type: "utf8", errorCorrectionLevel: "L" });
   const which = `attempt ${at.attempt}/${at.maxAttempts}, QR ${at.qrNumber}`;
-  return `session ${session}: scan this QR (${which}) with the dedicated device (WhatsApp › Linked devices › Link a device); waiting up to ${formatDuration(leftMs)} for open\n${art}`;
+  const where = pageUrl === undefined ? "" : ` on the drill page ${pageUrl}`;
+  return `session ${session}: scan this QR (${which})${where} with the dedicated device (WhatsApp › Linked devices › Link a device); waiting up to ${formatDuration(leftMs)} for open\n${art}`;
 }

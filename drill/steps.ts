@@ -109,7 +109,11 @@ export async function reloginStep(inputs: ReloginInputs, log: Log): Promise<Relo
     log.info(pageLogLine(inputs.session, page, inputs.page.host));
   }
   try {
-    report = await reloginSession(inputs.session, inputs, inputs.gatewayToken, { log: (line) => log.info(line), show: page?.show });
+    report = await reloginSession(inputs.session, inputs, inputs.gatewayToken, {
+      log: (line) => log.info(line),
+      show: page?.show,
+      pageUrl: page?.url,
+    });
   } catch (err) {
     // A bug or an unforeseen failure must still leave the drill able to resume the queues.
     const detail = (err as Error).message;

@@ -22,10 +22,15 @@ test.each([
   expect(formatDuration(ms)).toBe(text);
 });
 
-test("the QR's first line, the one Pulumi's row shows, names attempt n/N, the QR's number and the wait left", async () => {
-  const block = await qrBlock("s1", "2@x,ref,key", 1500, { attempt: 2, maxAttempts: 3, qrNumber: 4 });
+test("the QR's first line, the one Pulumi's row shows, names attempt n/N, the QR's number, the drill page and the wait left", async () => {
+  const at = { attempt: 2, maxAttempts: 3, qrNumber: 4 };
+  const block = await qrBlock("s1", "2@x,ref,key", 1500, at, "http://127.0.0.1:8765/d/0f3a/");
   expect(block.split("\n")[0]).toBe(
-    "session s1: scan this QR (attempt 2/3, QR 4) with the dedicated device (WhatsApp › Linked devices › Link a device); waiting up to 1.5 s for open",
+    "session s1: scan this QR (attempt 2/3, QR 4) on the drill page http://127.0.0.1:8765/d/0f3a/ with the dedicated device (WhatsApp › Linked devices › Link a device); waiting up to 1.5 s for open",
+  );
+  // No page (its port was taken): the line says nothing of one.
+  expect((await qrBlock("s1", "2@x,ref,key", 1500, at)).split("\n")[0]).toMatch(
+    /^session s1: scan this QR \(attempt 2\/3, QR 4\) with the dedicated device/,
   );
 });
 

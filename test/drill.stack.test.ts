@@ -246,7 +246,9 @@ describe("QR rotation: each attempt follows every QR the gateway sends", () => {
       attempts: [{ attempt: 1, result: "open", qrsShown: 3, detail: "QR 3 scanned, status open" }],
     });
     const log = host.output().slice(out);
-    for (const n of [1, 2, 3]) expect(log).toContain(`session third: scan this QR (attempt 1/3, QR ${n}) with the dedicated device`);
+    const page = /session third: drill page (http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]+\/)/.exec(log)![1];
+    for (const n of [1, 2, 3])
+      expect(log).toContain(`session third: scan this QR (attempt 1/3, QR ${n}) on the drill page ${page} with the dedicated device`);
     expect(log.match(/█▀▀▀▀▀█/g)!.length).toBeGreaterThanOrEqual(3 * 2); // each QR drawn in full (two finder patterns on top)
     expect(drill.step("spec1-drill-outcome").error).toBeUndefined();
   });

@@ -16,6 +16,8 @@ export interface RehearsalContext {
   readonly host: ProviderHost;
   readonly spec1: ServingSpec1;
   readonly fault: Fault | undefined;
+  /** `--scan-qr`: the drill's device scans only this QR of an attempt. */
+  readonly scanQr?: number;
   readonly reportsDir: string;
   /** The one image tag the rollback changes. */
   readonly rollback: RollbackChange;

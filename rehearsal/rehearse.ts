@@ -8,6 +8,7 @@
  *   npm run rehearse -- --only restore       some procedures (rollback, restore, drill)
  *   npm run rehearse -- --reports <dir>      where reports go (default ./reports/rehearsal-<timestamp>)
  *   npm run rehearse -- --diff               every provider message in full as it arrives, as `pulumi up --diff`
+ *   npm run rehearse -- --scan-qr 3          the drill's device scans only the 3rd QR; the gateway rotates meanwhile
  *
  * Exit code 0 when every procedure passed, 1 when one failed, 2 on a usage error, 130 on Ctrl-C.
  * Everything it starts is stopped and its temp dir removed, whatever happens.
@@ -28,6 +29,7 @@ import { indent, ProcedureFailure, ProcedureOutcome, ProcedureResult, RehearsalC
 import { rehearseDrill } from "./procedures/drill";
 import { rehearseRestore } from "./procedures/restore";
 import { rehearseRollback } from "./procedures/rollback";
+import { QR_REFS } from "./procedures/drill";
 import { ProgramRunner } from "./program";
 import { productSettings, readRehearsalStacks, rollbackChange, stackRequests } from "./stackFiles";
 import { summaryLines, writeSummary } from "./summary";
@@ -42,6 +44,8 @@ export interface RehearseOptions {
   readonly engine?: RestoreEngine;
   /** As `pulumi up --diff`: every provider message in full as it arrives; default: Pulumi's progress display (rows, then Diagnostics). */
   readonly diff?: boolean;
+  /** The drill: the stand-in device scans only this QR of an attempt, while the gateway rotates its QR. */
+  readonly scanQr?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -80,7 +84,8 @@ export async function rehearse(opts: RehearseOptions = {}): Promise<RehearsalRes
       if (opts.fault) log(`Injected fault --break ${opts.fault}: ${FAULTS[opts.fault].injects}.`);
       const engine = opts.engine ?? ((await dockerAnswers()) ? "docker" : "local");
       const display = new PulumiDisplay(opts.diff ? "diff" : "progress");
-      const ctx = await prepare(lifecycle, procedures, opts.fault, reportsDir, engine, display, (port) => (containerPort = port));
+      const prepared = await prepare(lifecycle, procedures, opts.fault, reportsDir, engine, display, (port) => (containerPort = port));
+      const ctx: RehearsalContext = { ...prepared, scanQr: opts.scanQr };
       for (const procedure of procedures) {
         log(`\n== ${TITLES[procedure]}`);
         results.push(await runProcedure(ctx, procedure));
@@ -193,10 +198,10 @@ function listReports(dir: string): string[] {
     : [];
 }
 
-const USAGE = `usage: npm run rehearse -- [--break <${Object.keys(FAULTS).join("|")}>] [--only rollback,restore,drill] [--engine docker|local] [--diff] [--reports <dir>]`;
+const USAGE = `usage: npm run rehearse -- [--break <${Object.keys(FAULTS).join("|")}>] [--only rollback,restore,drill] [--engine docker|local] [--diff] [--scan-qr <n>] [--reports <dir>]`;
 
 function parseArgs(argv: readonly string[]): RehearseOptions {
-  const opts: { fault?: Fault; only?: Procedure[]; reportsDir?: string; engine?: RestoreEngine; diff?: boolean } = {};
+  const opts: { fault?: Fault; only?: Procedure[]; reportsDir?: string; engine?: RestoreEngine; diff?: boolean; scanQr?: number } = {};
   for (let i = 0; i < argv.length; i++) {
     const value = () => {
       if (argv[i + 1] === undefined) throw new Error(`${argv[i]} needs a value`);
@@ -207,9 +212,17 @@ function parseArgs(argv: readonly string[]): RehearseOptions {
     else if (argv[i] === "--reports") opts.reportsDir = value();
     else if (argv[i] === "--engine") opts.engine = parseEngine(value());
     else if (argv[i] === "--diff") opts.diff = true;
+    else if (argv[i] === "--scan-qr") opts.scanQr = parseScanQr(value());
     else throw new Error(`unknown option ${argv[i]}; ${USAGE}`);
   }
   return opts;
+}
+
+/** The stand-in gateway stops at QR_REFS QRs (408), as Baileys does; a later QR could never be scanned. */
+function parseScanQr(value: string): number {
+  const n = Number(value);
+  if (Number.isInteger(n) && n >= 1 && n <= QR_REFS) return n;
+  throw new Error(`--scan-qr ${value}: the QR the device scans, a whole number from 1 to ${QR_REFS}`);
 }
 
 function parseEngine(value: string): RestoreEngine {

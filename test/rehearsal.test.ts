@@ -108,18 +108,22 @@ async function runFaults(faults: readonly Fault[]): Promise<Map<Fault, { code: n
 
 let clean: { result: RehearsalResult; output: string; tmpdir: string };
 let faultRuns: Awaited<ReturnType<typeof runFaults>>;
+/** The drill alone, its device scanning only the third QR while the gateway rotates. */
+let thirdQr: { code: number | null; output: string };
 
 beforeAll(async () => {
   tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), "rehearsal-test-"));
   // The disposable Postgres runs as the `postgres` user below it: traversable, as /tmp is.
   fs.chmodSync(tmpRoot, 0o711);
   const faults = runFaults(Object.keys(FAULTS) as Fault[]);
+  const third = cli("scan-qr-3", ["--only", "drill", "--scan-qr", "3", "--reports", path.join(tmpRoot, "reports-scan-qr-3")]);
   const tmpdir = privateTmpdir("clean");
   process.env.TMPDIR = tmpdir;
   const lines: string[] = [];
   const result = await rehearse({ reportsDir: path.join(tmpRoot, "reports-clean"), log: (l) => lines.push(l) });
   clean = { result, output: lines.join("\n"), tmpdir };
   faultRuns = await faults;
+  thirdQr = { code: await third.exit, output: third.output() };
 }, 300000);
 
 afterAll(() => {
@@ -202,9 +206,23 @@ describe("a clean rehearsal", () => {
     const diagnostics = drill.indexOf("\n    Diagnostics:\n");
     expect(diagnostics).toBeGreaterThan(0);
     const [during, after] = [drill.slice(0, diagnostics), drill.slice(diagnostics)];
-    expect(during).toMatch(/\n {6}│ pulumi:pulumi:Stack: info: \[runtime\] session sales-1: scan this QR[^\n]*\n/);
+    // The row's line is all the operator has: it names the drill page, where the live QR is.
+    expect(during).toMatch(
+      /\n {6}│ pulumi:pulumi:Stack: info: \[runtime\] session sales-1: scan this QR \(attempt 1\/3, QR 1\) on the drill page http:\/\/127\.0\.0\.1:\d+\/[^\n]*\n/,
+    );
     expect(during).not.toMatch(/[█▀▄]/);
     expect(after).toMatch(/\n {8}info: \[runtime\] session sales-1: scan this QR[^\n]*(\n {8}[ █▀▄]*)*\n {8}[ █▀▄]*[█▀▄]/);
+  });
+
+  test("--scan-qr 3: the device scans only the third QR; the drill follows the rotation and passes, each row line naming the page", () => {
+    expect(thirdQr.code).toBe(0);
+    const during = thirdQr.output.slice(0, thirdQr.output.indexOf("Diagnostics:"));
+    for (const n of [1, 2, 3]) {
+      const row = `│ pulumi:pulumi:Stack: info: \\[runtime\\] session sales-1: scan this QR \\(attempt 1/3, QR ${n}\\) on the drill page http://127\\.0\\.0\\.1:\\d+/`;
+      expect(during).toMatch(new RegExp(row));
+    }
+    expect(during).not.toMatch(/[█▀▄]/);
+    expect(thirdQr.output).toMatch(/drill: session sales-1: open after 1 attempt\(s\), 3 QR\(s\) shown/);
   });
 
   test("under --diff, prints every message in full as it arrives and no Diagnostics section", () => {

@@ -14,8 +14,13 @@ import {
   RehearsalContext,
 } from "../procedure";
 
+/** `--scan-qr`: the gateway rotates its QR this often (Baileys: ~20 s) and ends a connect after this many (408). */
+const QR_ROTATE_MS = 300;
+export const QR_REFS = 5;
+
 export async function rehearseDrill(ctx: RehearsalContext): Promise<ProcedureOutcome> {
   if (ctx.fault === "no-qr") ctx.spec1.gateway.set({ qrOnAttempt: null });
+  if (ctx.scanQr !== undefined) ctx.spec1.gateway.set({ scanQr: ctx.scanQr, qrRotateMs: QR_ROTATE_MS, qrRefs: QR_REFS });
   if (ctx.fault === "message-lost") ctx.spec1.api.set({ console: "lost" });
 
   ctx.log(`  $ pulumi up -s drill`);
@@ -37,10 +42,9 @@ function drillLines(d: Deployed): string[] {
     ];
   }
   if (/-relogin-/.test(d.name)) {
-    const attempts = o.attempts as { result: string; qrShown: boolean }[];
-    return [
-      `session ${o.session}: ${o.result}${o.ok ? "" : " — ESCALATED"} after ${attempts.length} attempt(s), QR shown ${attempts.filter((a) => a.qrShown).length}×`,
-    ];
+    const attempts = o.attempts as { result: string; qrsShown: number }[];
+    const qrs = attempts.reduce((sum, a) => sum + a.qrsShown, 0);
+    return [`session ${o.session}: ${o.result}${o.ok ? "" : " — ESCALATED"} after ${attempts.length} attempt(s), ${qrs} QR(s) shown`];
   }
   if (d.name.endsWith("-resume"))
     return [o.error ? `queues NOT resumed: ${o.error}` : `outbound queues resumed: ${o.resumed.join(", ") || "none"}`];

@@ -2,8 +2,9 @@
  * The restore test as the user waits for it, against what the same work costs by hand and at best. Per dump
  * size (a seeded database dumped custom-format, served by s3rver), each contender `--reps` times, interleaved:
  *   up/local, up/docker — `pulumi up` of the restore stack as a user runs it: a fresh process (Node, tsx,
- *              @pulumi/pulumi), the program (the S3 lookup), Pulumi's dynamic provider host, the disposable
- *              server (local cluster, or the spec1-sim/postgres:17 container), the streamed + hashed download,
+ *              @pulumi/pulumi), the program (the S3 lookup), Pulumi's dynamic provider host (started beside the
+ *              program, as the engine starts its plugin), the disposable server (local cluster, or the
+ *              spec1-sim/postgres:17 container) and beside it the streamed + hashed download,
  *              pg_restore --jobs <cpus>, the smoke SQL and the report; timed from spawn to the up's end.
  *   by hand   — the runbook typed by a person: a default-config server, the lookup and download to a file,
  *              `pg_restore` (one job), the three smoke queries with psql.
@@ -102,8 +103,10 @@ interface UpRequest {
 
 /** In the child: `pulumi up` of the restore stack through the provider host, then (untimed) its destroy. */
 async function upChild(req: UpRequest): Promise<void> {
+  const { startProviderHost, whenStarted } = require("../harness/providerHost");
+  // As the engine starts its plugin while the program loads and runs: the first resource waits for it.
+  const host = whenStarted(startProviderHost());
   const pulumi = require("@pulumi/pulumi");
-  const { startProviderHost } = require("../harness/providerHost");
   const { upInProcess, destroy } = require("../harness/engine");
   const base = readStackConfig("restore");
   const disposablePostgres =
@@ -115,7 +118,6 @@ async function upChild(req: UpRequest): Promise<void> {
     restore: { ...base.restore, reportsDir: req.reportsDir, jobs: 0, timeoutMs: 2 * HOUR_MS },
   };
   const secrets = { s3AccessKeyId: S3RVER_CREDENTIALS.accessKeyId, s3SecretAccessKey: S3RVER_CREDENTIALS.secretAccessKey };
-  const host = await startProviderHost();
   try {
     const up = await upInProcess(pulumi, async () => require("../index"), { stack: "restore", config, secrets }, host);
     const restore = up.steps.find((step: { name: string }) => step.name === "spec1-restore-restore");

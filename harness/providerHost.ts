@@ -184,3 +184,31 @@ function readPort(child: ChildProcess, lines: string[], opts: StartOptions): Pro
     });
   });
 }
+
+/**
+ * A provider host that is still starting, as Pulumi's engine starts a plugin while the program runs: each
+ * call waits for it. Its port and pid are known once it has started.
+ */
+export function whenStarted(starting: Promise<ProviderHost>): ProviderHost {
+  let host: ProviderHost | undefined;
+  starting.then((h) => (host = h)).catch(() => undefined);
+  const started = () => {
+    if (!host) throw new Error("the provider host has not started yet");
+    return host;
+  };
+  return {
+    get port() {
+      return started().port;
+    },
+    get pid() {
+      return started().pid;
+    },
+    check: async (...args) => (await starting).check(...args),
+    diff: async (...args) => (await starting).diff(...args),
+    create: async (...args) => (await starting).create(...args),
+    update: async (...args) => (await starting).update(...args),
+    delete: async (...args) => (await starting).delete(...args),
+    output: () => host?.output() ?? "",
+    stop: async () => (await starting).stop(),
+  };
+}

@@ -285,7 +285,23 @@ function report(samples: Map<string, Sample[]>, dumpBytes: number): void {
     );
   }
   console.log(`up/docker / up/local: ${(med("up/docker") / med("up/local")).toFixed(2)}`);
+  const against = { "by hand": med("by hand"), floor: med("floor"), bare };
+  for (const t of TARGETS.filter((t) => Math.abs(dumpBytes - t.nearBytes) <= t.nearBytes / 4)) {
+    for (const up of ["up/local", "up/docker"] as const) {
+      const ratio = med(up) / against[t.against];
+      const verdict = ratio <= t.max ? "met" : "NOT met";
+      console.log(`target at ~${formatBytes(t.nearBytes)}: ${up} ≤ ${t.max}× ${t.against}: ${ratio.toFixed(2)}× — ${verdict}`);
+    }
+  }
 }
+
+/** Issue 15's targets for the whole up, each judged on a dump within 25% of its size. */
+const MIB = 1024 * 1024;
+const TARGETS = [
+  { nearBytes: 160 * MIB, against: "by hand", max: 0.85 },
+  { nearBytes: 160 * MIB, against: "floor", max: 1.1 },
+  { nearBytes: 20 * MIB, against: "bare", max: 1.3 },
+] as const;
 
 async function main(): Promise<void> {
   const sizes = (arg("sales") ?? "300000,3000000").split(",").map(Number);

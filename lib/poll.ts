@@ -40,6 +40,9 @@ const SETTLE_MS = 100;
 export async function pollUntil<T>(step: (remainingMs: number) => Promise<PollStep<T>>, opts: PollOptions): Promise<T> {
   const start = Date.now();
   const deadline = start + opts.deadlineMs;
+  // A timer may fire a millisecond early by Date.now() (Node's timers run on a monotonic clock): a wait that ran
+  // to its deadline says so, not "within 799ms" of an 800 ms bound.
+  const waitedToDeadline = () => Math.max(Date.now() - start, opts.deadlineMs);
   let lastSeen = "";
   for (let attempt = 1; ; attempt++) {
     const began = Date.now();
@@ -49,13 +52,13 @@ export async function pollUntil<T>(step: (remainingMs: number) => Promise<PollSt
     // replace what the earlier attempts saw (a health check's "degraded"): none starts; the wait ends at the deadline with that.
     if (attempt > 1 && remaining < 2 * SETTLE_MS) {
       await sleep(remaining);
-      throw new DeadlineError(opts.what, Date.now() - start, lastSeen);
+      throw new DeadlineError(opts.what, waitedToDeadline(), lastSeen);
     }
     // The attempt's own bounds end a little before the wait's, so it reports why it failed before the deadline cuts it off.
     const result = await withinDeadline(step(remaining > 2 * SETTLE_MS ? remaining - SETTLE_MS : remaining), deadline);
     // Cut off at the deadline: what the earlier attempts saw is the report; if none finished, say that.
     if (result === undefined)
-      throw new DeadlineError(opts.what, Date.now() - start, attempt === 1 ? "no answer: the first attempt was still running" : lastSeen);
+      throw new DeadlineError(opts.what, waitedToDeadline(), attempt === 1 ? "no answer: the first attempt was still running" : lastSeen);
     if (result.done) return result.value;
     lastSeen = result.seen;
     opts.onAttempt?.(attempt, lastSeen);

@@ -104,7 +104,9 @@ test("a clean drill: queues paused, each QR shown and scanned, queues resumed, j
     expect(drill.step("spec1-drill-test-message").outs!.report).toMatchObject({ ok: true, session: "sales-1", chatId: CHAT_ID });
 
     // The QR, drawn in the log for the operator to scan.
-    expect(host.output()).toContain("session sales-1: scan this QR (attempt 1/3, QR 1) with the dedicated device");
+    expect(host.output()).toMatch(
+      /session sales-1: scan this QR \(attempt 1\/3, QR 1\) on the drill page http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]+\/ with the dedicated device/,
+    );
     expect(host.output()).toMatch(
       /session sales-1: drill page http:\/\/127\.0\.0\.1:(\d+)\/[0-9a-f]{32}\/ \(live QR; from your machine: ssh -L \1:127\.0\.0\.1:\1 <runner>/,
     );

@@ -68,3 +68,14 @@ test("a first attempt that never returns: the wait ends at the deadline saying n
   ).rejects.toThrow(/^silent peer: not reached within 3\d\dms; last seen: no answer: the first attempt was still running$/);
   expect(Date.now() - started).toBeLessThan(300 + 150);
 });
+
+test("a wait that ran to its deadline reports the whole deadline, never a millisecond less (timers may fire early by Date.now())", async () => {
+  const waited: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const err = await pollUntil(async () => ({ done: false, seen: "not yet" }), { what: "x", deadlineMs: 60, intervalMs: 10 }).catch(
+      (e: DeadlineError) => e,
+    );
+    waited.push((err as DeadlineError).waitedMs);
+  }
+  expect(waited.filter((ms) => ms < 60)).toEqual([]);
+});

@@ -13,10 +13,12 @@
  *              disposable-settings server + the smoke SQL. Download and pg_restore cannot overlap:
  *              pg_restore -j needs a seekable file ("parallel restore from standard input is not supported").
  *   bare      — pg_restore --jobs <cpus> alone (the floor's restore part).
+ *   baseline  — with `--baseline <dir>`: up/local of another checkout (e.g. a worktree of the commit before a
+ *              change, with this bench/restore.ts and harness/providerHost.ts copied in), interleaved with the rest.
  * Peak RSS: the provider host's VmHWM (read from /proc before it stops) and pg_restore's (every pg_restore
  * process polled in /proc every 50 ms; inside the container too, as the host sees it).
  *
- *   npm run bench:restore -- [--sales 300000,3000000] [--reps 3]
+ *   npm run bench:restore -- [--sales 300000,3000000] [--reps 3] [--baseline <dir>]
  */
 import { fork } from "child_process";
 import * as fs from "fs";
@@ -43,8 +45,9 @@ const DATABASE = "restore_test";
 const JOBS = os.cpus().length;
 const BUCKET = "backups";
 const PREFIX = "spec-1/";
-const CONTENDERS = ["up/local", "up/docker", "by hand", "floor"] as const;
+const CONTENDERS = ["up/local", "up/docker", "by hand", "floor", "baseline"] as const;
 type Contender = (typeof CONTENDERS)[number];
+const BASELINE = arg("baseline");
 
 interface Sample {
   readonly ms: number;
@@ -130,12 +133,14 @@ async function upChild(req: UpRequest): Promise<void> {
   }
 }
 
-function upInChild(req: UpRequest): Promise<Sample> {
+/** `pulumi up` in a fresh process, of this checkout or of `root` (the baseline's). */
+function upInChild(req: UpRequest, root = path.resolve(__dirname, "..")): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const stopWatch = watchPgRestore();
     const started = Date.now();
     let sample: Sample | undefined;
-    const child = fork(__filename, ["--up", JSON.stringify(req)], {
+    const child = fork(path.join(root, "bench", "restore.ts"), ["--up", JSON.stringify(req)], {
+      cwd: root,
       execArgv: ["--import", "tsx"],
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
@@ -244,10 +249,13 @@ async function oneSize(sales: number, reps: number, image: string): Promise<void
     const backupTime = new Date(backup.lastModified).toISOString();
     const reportsDir = path.join(dir, "reports");
     console.log(`\n## ${sales} sales: custom dump of ${formatBytes(backup.size)}, ${JOBS} CPU(s), ${reps} interleaved runs each`);
-    const samples = await interleaved<Sample>(CONTENDERS, reps, async (c) => {
+    const contenders = CONTENDERS.filter((c) => c !== "baseline" || BASELINE !== undefined);
+    const samples = await interleaved<Sample>(contenders, reps, async (c) => {
       const contender = c as Contender;
       if (contender === "by hand") return byHand(loc, dir, backupTime);
       if (contender === "floor") return floorParts(loc, dir, dump, backupTime);
+      if (contender === "baseline")
+        return upInChild({ engine: "local", endpoint: s3.endpoint, reportsDir, image }, path.resolve(BASELINE!));
       return upInChild({ engine: contender === "up/docker" ? "docker" : "local", endpoint: s3.endpoint, reportsDir, image });
     });
     report(samples, backup.size);
@@ -262,7 +270,7 @@ function report(samples: Map<string, Sample[]>, dumpBytes: number): void {
   const med = (c: Contender) => median(samples.get(c)!.map((x) => x.ms));
   const bare = median(samples.get("floor")!.map((x) => x.parts.restore));
   console.log("contender   wall time (min / median)   parts (medians)                                       peak RSS (host / pg_restore)");
-  for (const c of CONTENDERS) {
+  for (const c of CONTENDERS.filter((c) => samples.has(c))) {
     const xs = samples.get(c)!;
     const parts = Object.keys(xs[0].parts)
       .map((k) => `${k} ${s(median(xs.map((x) => x.parts[k])))}`)
@@ -285,6 +293,7 @@ function report(samples: Map<string, Sample[]>, dumpBytes: number): void {
     );
   }
   console.log(`up/docker / up/local: ${(med("up/docker") / med("up/local")).toFixed(2)}`);
+  if (samples.has("baseline")) console.log(`up/local / baseline (${BASELINE}): ${(med("up/local") / med("baseline")).toFixed(2)}`);
   const against = { "by hand": med("by hand"), floor: med("floor"), bare };
   for (const t of TARGETS.filter((t) => Math.abs(dumpBytes - t.nearBytes) <= t.nearBytes / 4)) {
     for (const up of ["up/local", "up/docker"] as const) {

@@ -99,9 +99,13 @@ export async function prefetchBackup(spec: PrefetchSpec, log: Log, now: () => nu
     log.warn(`the download failed; the restore reports it: ${error}`);
   }
   const key = keyOf(spec);
-  waiting().get(key)?.prefetched.release();
+  // The same backup downloaded again before a restore took the first copy: that copy goes, with its timer.
+  const earlier = waiting().get(key);
+  if (earlier) {
+    clearTimeout(earlier.expiry);
+    earlier.prefetched.release();
+  }
   const expiry = setTimeout(() => {
-    if (waiting().get(key)?.expiry !== expiry) return;
     waiting().delete(key);
     release();
     log.warn(`removed the dump downloaded for ${spec.backup.url}: no restore claimed it within ${spec.claimWithinMs / 1000} s`);

@@ -1,6 +1,7 @@
 /**
  * One restore test, step by step: confirm the target is the disposable server, check the backup's age,
- * take the dump prefetched while the server started or download it now (restore/fetch.ts), restore it with pg_restore (parallel where the format allows) or psql, run the smoke SQL.
+ * take the dump prefetched while the server started or download it now (restore/fetch.ts), restore it with
+ * pg_restore (parallel where the format allows) or psql, run the smoke SQL.
  * It never throws: every outcome is a report, so the caller can file it before failing the update.
  * The downloaded dump is removed whatever happens; the restored database is left for the DBA.
  */

@@ -22,7 +22,31 @@ export async function httpRequest(
     if (!IDEMPOTENT.has(method) || !isStaleConnection(err) || signal.aborted) throw err;
     res = await send();
   }
-  return { status: res.status, contentType: res.headers.get("content-type") ?? "", body: await res.text() };
+  return { status: res.status, contentType: res.headers.get("content-type") ?? "", body: await readCapped(res, MAX_BODY_BYTES) };
+}
+
+/**
+ * The most read from any answer. What we read is small (a health answer, a Prometheus scrape of the gateway, a log
+ * tail of a few hundred lines, a GitHub listing); a peer that sends more is cut off there, not buffered, so a
+ * hostile or broken one cannot fill the memory of the provider or the pipeline within the deadline.
+ */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+async function readCapped(res: Response, max: number): Promise<string> {
+  const reader = res.body?.getReader();
+  if (!reader) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks).toString("utf8");
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error(`answer larger than ${max / 1024 / 1024} MiB (HTTP ${res.status}): stopped reading`);
+    }
+    chunks.push(value);
+  }
 }
 
 const IDEMPOTENT = new Set(["GET", "HEAD"]);

@@ -1,6 +1,6 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
-import { httpRequest } from "../lib/http";
+import { httpRequest, MAX_BODY_BYTES, requestOk } from "../lib/http";
 
 /** A server that drops the connection of its first `resets` requests without answering, then answers 200. */
 async function resettingServer(resets: number): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
@@ -45,5 +45,42 @@ test("a POST is never sent twice: the server may have acted on it", async () => 
     expect(server.seen).toEqual(["POST"]);
   } finally {
     await server.close();
+  }
+});
+
+test("an answer larger than the cap is cut off there, well inside the deadline, with a message naming the cap", async () => {
+  let sent = 0;
+  const chunk = Buffer.alloc(64 * 1024, "x");
+  // An endless body, as fast as the socket takes it.
+  const server = http.createServer((_req, res) => {
+    const pump = () => {
+      while (!res.destroyed && ((sent += chunk.length), res.write(chunk)));
+      if (!res.destroyed) res.once("drain", pump);
+    };
+    pump();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
+  try {
+    const started = Date.now();
+    await expect(requestOk("GET /metrics", url, { timeoutMs: 20000 })).rejects.toThrow(
+      `GET /metrics: answer larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB (HTTP 200): stopped reading`,
+    );
+    expect(Date.now() - started).toBeLessThan(10000);
+    expect(sent).toBeGreaterThan(MAX_BODY_BYTES);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test("an answer of exactly the cap is read whole", async () => {
+  const server = http.createServer((_req, res) => res.end(Buffer.alloc(MAX_BODY_BYTES, "y")));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const res = await httpRequest(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { timeoutMs: 20000 });
+    expect(res.body.length).toBe(MAX_BODY_BYTES);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
   }
 });

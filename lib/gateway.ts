@@ -60,7 +60,8 @@ export async function sendMessage(
 export async function fetchGatewayLogs(httpUrl: string, lines: number, opts: GatewayCallOptions): Promise<string> {
   try {
     const res = await gatewayCall(`GET /logs?lines=${lines}`, `${httpUrl}/logs?lines=${lines}`, opts);
-    return res.body.trimEnd();
+    // A gateway that ignores `lines` does not get to fill the escalation notice.
+    return res.body.trimEnd().split("\n").slice(-lines).join("\n");
   } catch (err) {
     return `(gateway logs unavailable: ${(err as Error).message}; run docker logs --tail ${lines} spec1-baileys)`;
   }
@@ -81,6 +82,9 @@ export interface EventStream {
   close(): void;
 }
 
+/** The largest WebSocket event read from the gateway. */
+export const MAX_EVENT_BYTES = 1024 * 1024;
+
 /**
  * Opens the gateway's WebSocket; listen BEFORE asking for a connect, or the QR can be missed. Bounded end to
  * end by `timeoutMs`: `ws`'s handshakeTimeout is a socket idle timeout, which a peer answering the upgrade one
@@ -88,7 +92,12 @@ export interface EventStream {
  */
 export function openEventStream(wsUrl: string, opts: GatewayCallOptions): Promise<EventStream> {
   const { WebSocket } = require("ws") as typeof import("ws");
-  const socket: WsClient = new WebSocket(wsUrl, { headers: authHeaders(opts.token), handshakeTimeout: opts.timeoutMs });
+  const socket: WsClient = new WebSocket(wsUrl, {
+    headers: authHeaders(opts.token),
+    handshakeTimeout: opts.timeoutMs,
+    // An event is a few hundred bytes (a QR ref is ~240); ws's default would buffer 100 MiB from a hostile peer.
+    maxPayload: MAX_EVENT_BYTES,
+  });
   return new Promise((resolve, reject) => {
     const fail = (status: number | undefined, detail: string) => {
       clearTimeout(deadline);
@@ -115,11 +124,14 @@ function eventStream(socket: WsClient): EventStream {
     events.push(toGatewayEvent(data));
     wake?.();
   });
+  let error: string | undefined;
   socket.on("close", (code, reason) => {
-    closed = { code, reason: reason.toString() };
+    closed = { code, reason: reason.toString() || (error ?? "") };
     wake?.();
   });
-  socket.on("error", () => undefined); // a "close" always follows, and is what the wait reports.
+  // A "close" always follows, and is what the wait reports; ws's own reason (an oversized event: "Max payload
+  // size exceeded") comes only with the error.
+  socket.on("error", (err: Error) => (error ??= err.message));
 
   async function waitFor(match: (event: GatewayEvent) => boolean, timeoutMs: number): Promise<WaitOutcome> {
     const seen: GatewayEvent[] = [];

@@ -14,6 +14,7 @@ import { untarCommand } from "./commands";
 import { archiveVersionAt, checkArchiveReadable, Detection } from "./dumpType";
 import { runCommand } from "../lib/exec";
 import { Log, throttled } from "../lib/log";
+import { redactDeep } from "../lib/redact";
 import { entryTimestamp, OpsLogFiles, writeOpsLogEntry } from "../lib/opsLog";
 import { renderReportMarkdown, RestoreReport } from "./report";
 import { HOUR_MS } from "../lib/time";
@@ -277,7 +278,9 @@ export interface RestoreSummary {
  * written, with the DBA's way into the kept database in the message.
  */
 export async function runAndFileRestoreTest(inputs: RestoreRunInputs, log: Log): Promise<{ name: string; summary: RestoreSummary }> {
-  const report = await runRestoreTest(inputs, log);
+  // The report goes to disk and to the ops log: whatever a peer echoed into an error (an object store repeating the
+  // request's credentials, a server its password) is redacted before it is written, not only in the thrown message.
+  const report = redactDeep(await runRestoreTest(inputs, log), [inputs.credentials, inputs.target.password]);
   const name = `restore-${entryTimestamp(new Date(report.startedAt))}`;
   const reportFiles = writeOpsLogEntry(inputs.reportDir, name, renderReportMarkdown(report), report);
   if (report.status === "failed") {

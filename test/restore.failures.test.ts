@@ -8,6 +8,7 @@ import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 import { ProviderCallError } from "../harness/providerHost";
+import { REDACTED } from "../lib/redact";
 import { S3RVER_CREDENTIALS, startS3 } from "../sim/services/s3";
 import { downloadTo, readHead, readText } from "../restore/s3";
 import { waitForServer } from "../restore/target";
@@ -202,6 +203,27 @@ test("S3 down during the restore", async () => {
     );
   } finally {
     await s3.stop();
+  }
+});
+
+test("an object store that echoes the request's credentials into its error: redacted in the message and the report on disk", async () => {
+  const peer = http.createServer((req, res) => {
+    res.writeHead(500, { "content-type": "application/xml" });
+    res.end(`<Error><Code>InternalError</Code><Message>echo ${req.headers.authorization}</Message></Error>`);
+  });
+  await new Promise<void>((resolve) => peer.listen(0, "127.0.0.1", resolve));
+  try {
+    const inputs = ok.state.get(RESTORE_RESOURCE)!.inputs;
+    const endpoint = `http://127.0.0.1:${(peer.address() as net.AddressInfo).port}`;
+    const message = await probeRestore({ ...inputs, s3: { ...inputs.s3, endpoint } }, ok.server);
+    await expectFailureHandled(message, `InternalError (HTTP 500): echo AWS4-HMAC-SHA256 Credential=${REDACTED}/`, false);
+    const report = lastReport();
+    for (const text of [message, report.markdown, JSON.stringify(report.json)]) {
+      expect(text).not.toContain(S3RVER_CREDENTIALS.accessKeyId);
+    }
+  } finally {
+    peer.closeAllConnections();
+    await new Promise((resolve) => peer.close(resolve));
   }
 });
 

@@ -84,6 +84,8 @@ export interface EventStream {
 
 /** The largest WebSocket event read from the gateway. */
 export const MAX_EVENT_BYTES = 1024 * 1024;
+/** The most events one stream keeps: an attempt sees tens (a QR every ~20 s, a few statuses). */
+export const MAX_EVENTS = 10_000;
 
 /**
  * Opens the gateway's WebSocket; listen BEFORE asking for a connect, or the QR can be missed. Bounded end to
@@ -120,11 +122,16 @@ function eventStream(socket: WsClient): EventStream {
   let cursor = 0;
   let closed: { code: number; reason: string } | undefined;
   let wake: (() => void) | undefined;
+  let error: string | undefined;
   socket.on("message", (data) => {
+    if (events.length >= MAX_EVENTS) {
+      // A peer flooding small events would otherwise grow this list until the deadline.
+      error ??= `more than ${MAX_EVENTS} events on one stream: the gateway floods it`;
+      return void socket.terminate();
+    }
     events.push(toGatewayEvent(data));
     wake?.();
   });
-  let error: string | undefined;
   socket.on("close", (code, reason) => {
     closed = { code, reason: reason.toString() || (error ?? "") };
     wake?.();

@@ -5,7 +5,7 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 import { WebSocketServer } from "ws";
-import { fetchGatewayLogs, MAX_EVENT_BYTES, openEventStream } from "../lib/gateway";
+import { fetchGatewayLogs, MAX_EVENT_BYTES, MAX_EVENTS, openEventStream } from "../lib/gateway";
 
 const T = { timeoutMs: 5000 };
 
@@ -41,6 +41,33 @@ test("an event larger than the cap ends the stream as dropped with ws's reason, 
       closeReason: "Max payload size exceeded",
       seen: [{ kind: "qr", sessionId: "s1", qr: "2@ref" }],
     });
+  } finally {
+    for (const c of wss.clients) c.terminate();
+    wss.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test("a flood of small events ends the stream as dropped once it passes the cap, keeping what came first", async () => {
+  const { server, port } = await serve((_req, res) => res.end());
+  const wss = new WebSocketServer({ server });
+  wss.on("connection", (peer) => {
+    const flood = () => {
+      for (let i = 0; i < 500 && peer.readyState === peer.OPEN; i++)
+        peer.send(JSON.stringify({ type: "qr", sessionId: "s1", qr: `2@${i}` }));
+      if (peer.readyState === peer.OPEN) setImmediate(flood);
+    };
+    flood();
+  });
+  try {
+    const stream = await openEventStream(`ws://127.0.0.1:${port}`, T);
+    const outcome = await stream.waitFor((e) => e.kind === "status", 10000);
+    expect(outcome).toMatchObject({
+      outcome: "dropped",
+      closeReason: `more than ${MAX_EVENTS} events on one stream: the gateway floods it`,
+    });
+    expect(stream.events).toHaveLength(MAX_EVENTS);
   } finally {
     for (const c of wss.clients) c.terminate();
     wss.close();

@@ -109,8 +109,9 @@ test("a gateway answering 503 is not ready until the deadline, never failing bef
 
 test("tries refused by a gateway still starting do not count: a gateway up a moment later passes on attempt 1", async () => {
   gw.set({ httpStatus: 503 });
-  setTimeout(() => gw.set({ httpStatus: null }), 300);
+  const up = driver.whenLogged("gateway not ready, trying every").then(() => gw.set({ httpStatus: null }));
   const { outs } = await driver.create("qr-path", qr());
+  await up;
   expect(outs.result).toMatchObject({ passedOn: "qr", attempts: 1, notReady: 1 });
 });
 

@@ -25,6 +25,11 @@ export interface CheckDriver {
   create(check: CheckName, overrides: Props): Promise<{ id: string; outs: Props }>;
   /** The provider's error message when create fails, less the rollback's next steps it must end with; throws if it passed. */
   failure(check: CheckName, overrides: Props): Promise<string>;
+  /**
+   * Resolves once the host prints `text` after this call: a test changes the world when the check has seen it
+   * (not at a fixed time, which a loaded machine can reach before the check's first try).
+   */
+  whenLogged(text: string, timeoutMs?: number): Promise<void>;
 }
 
 export async function startCheckDriver(inputs: Record<CheckName, Props>): Promise<CheckDriver> {
@@ -46,6 +51,13 @@ export async function startCheckDriver(inputs: Record<CheckName, Props>): Promis
         throw err;
       }
       throw new Error(`${check} passed; a failure was expected`);
+    },
+    async whenLogged(text, timeoutMs = 10000) {
+      const from = host.output().length;
+      for (const deadline = Date.now() + timeoutMs; !host.output().slice(from).includes(text);) {
+        if (Date.now() > deadline) throw new Error(`the provider host did not print "${text}" within ${timeoutMs}ms`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
     },
   };
 }

@@ -165,14 +165,17 @@ export function restrictedPsqlInput(dump: NodeJS.ReadableStream, instanceId: str
   return dump.pipe(filter);
 }
 
-/** A restore that failed for want of a superuser's power says so: the dump needs more than restoring data. */
+/**
+ * A restore that failed for want of a superuser's power says so: the dump needs more than restoring data. The
+ * server's words differ by version: COPY to a program or file is "must be superuser or have privileges of the
+ * pg_execute_server_program role …" up to 15 and "permission denied to COPY to or from an external program" / "… COPY
+ * from a file" from 16 (postgres src/backend/commands/copy.c, DoCopy), which the docker engine's 17 image answers.
+ */
+const NEEDS_PRIVILEGE =
+  /must be superuser|permission denied to (create|alter|set|COPY)|permission denied for (function|language)|must be owner of extension|pg_execute_server_program|backslash commands are restricted/i;
+
 export function explainPrivilegeFailure(message: string): string {
-  if (
-    !/must be superuser|permission denied to (create|alter|set)|permission denied for (function|language)|must be owner of extension|pg_execute_server_program|backslash commands are restricted/i.test(
-      message,
-    )
-  )
-    return message;
+  if (!NEEDS_PRIVILEGE.test(message)) return message;
   return (
     `${message} — the dump asked for more than restoring data (a superuser's power, a program, or a psql meta-command), ` +
     `which the restore refuses: backups are untrusted input (docs/restore-test.md, "Trust model"); make the backup job dump data only (pg_dump --no-owner --no-privileges), or restore this one by hand after reading it`

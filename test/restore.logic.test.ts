@@ -34,6 +34,7 @@ import { checkFreshness, ListedObject, parseChecksumSidecar, selectLatestBackup 
 import { DEFAULT_SMOKE_QUERIES } from "../config/restore";
 import { renderRows, unmetExpectation } from "../restore/smoke";
 import { CONTAINER_STAGING_DIR, toolsFor } from "../restore/restoreTools";
+import { explainPrivilegeFailure } from "../restore/untrusted";
 
 const T = Date.UTC(2026, 10, 27, 2, 0, 0);
 const obj = (key: string, size: number, at: number): ListedObject => ({ key, size, lastModified: at });
@@ -489,5 +490,28 @@ describe("report and progress", () => {
     expect(() => newestBinDir("/usr/lib/postgresql", [])).toThrow(
       "no PostgreSQL under /usr/lib/postgresql: install postgresql (scripts/setup) or set disposablePostgres.binDir",
     );
+  });
+});
+
+describe("explainPrivilegeFailure: a refusal for want of privilege says the dump asked for more than data, in every server's words", () => {
+  test.each([
+    // Postgres 15 (the local engine)
+    "ERROR:  must be superuser or have privileges of the pg_execute_server_program role to COPY to or from an external program",
+    "ERROR:  must be superuser to create superusers",
+    // Postgres 16 and later (the docker engine's 17 image)
+    "ERROR:  permission denied to COPY to or from an external program",
+    "ERROR:  permission denied to COPY from a file",
+    "ERROR:  permission denied to COPY to a file",
+    "ERROR:  permission denied to create role",
+    'ERROR:  permission denied to create extension "file_fdw"',
+    'ERROR:  permission denied to set parameter "work_mem"',
+    "psql:<stdin>:9: error: backslash commands are restricted; only \\unrestrict is allowed",
+  ])("%s", (message) => {
+    expect(explainPrivilegeFailure(message)).toContain(`${message} — the dump asked for more than restoring data`);
+  });
+
+  test("any other failure is left as it is", () => {
+    const message = 'ERROR:  relation "users" does not exist';
+    expect(explainPrivilegeFailure(message)).toBe(message);
   });
 });

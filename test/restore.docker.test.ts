@@ -98,6 +98,36 @@ describe("the runbook's container on 127.0.0.1:55432", () => {
     expect(docker("exec", container, "psql", "-U", "postgres", "-tAc", "SELECT 1", "restore_test")).toBe("1");
   }, 120000);
 
+  // restore.hostile's attacks, replayed where the docker engine differs: its tools run inside the container (docker
+  // exec), so a shell escape or a server-side program would land there, not on the runner.
+  test.each([
+    ["a psql shell escape (\\!)", (m: string) => `\\! touch ${m}\n`, "backslash commands are restricted"],
+    // Postgres 16 and later word the refusal without the role's name (restore/untrusted.ts NEEDS_PRIVILEGE).
+    [
+      "COPY … TO PROGRAM",
+      (m: string) => `COPY (SELECT 1) TO PROGRAM 'touch ${m}';\n`,
+      "permission denied to COPY to or from an external program",
+    ],
+  ])(
+    "a malicious plain dump inside the container: %s fails and leaves nothing there",
+    async (_what, attackSql, expected) => {
+      const container = first.server.container as string;
+      const marker = `/tmp/spec1-hostile-${process.pid}-${Date.now()}`;
+      const file = path.join(world.workDir, "hostile.sql");
+      fs.writeFileSync(file, `${fs.readFileSync(world.dumps.plain, "utf8")}\n${attackSql(marker)}`);
+      const prefix = `docker/hostile-${Date.now()}/`;
+      await upload(prefix, file, "none");
+      const error = (await upRestore(world, prefix, dockerEngine(55432), first.state)).failure();
+      expect(error).toContain(expected);
+      expect(error).toContain("the dump asked for more than restoring data");
+      expect(docker("exec", container, "sh", "-c", `test -e ${marker} && echo present || echo absent`)).toBe("absent");
+      expect(fs.existsSync(marker)).toBe(false);
+      const q = (sql: string) => queryServer(first.server, "postgres", sql);
+      expect(await q("SELECT pid FROM pg_stat_activity WHERE usename IN ('spec1_restore', 'spec1_smoke')")).toEqual([]);
+    },
+    120000,
+  );
+
   test("a kept container stopped by a daemon restart is refused with `docker start <name>`, which brings it back", async () => {
     const container = first.server.container as string;
     docker("stop", container);

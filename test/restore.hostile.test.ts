@@ -238,6 +238,52 @@ describe("a target that changes under the restore, and a runner that stops it", 
     await expectNoEffect();
   });
 
+  test("SIGKILL while the disposable server starts: the next create stops that server, removes its dir and says so", async () => {
+    const clusters = () => fs.readdirSync(world.tmpDir).filter((n) => n.startsWith("spec1-pg-"));
+    /** Alive and not a zombie (an orphaned postmaster's parent may never reap it). */
+    const alive = (pid: number) => {
+      try {
+        return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+      } catch {
+        return false;
+      }
+    };
+    const before = new Set(clusters());
+    const host = await ownHost();
+    const up = upRestore(world, "ok/", undefined, undefined, host).catch(() => undefined);
+    let dir = "";
+    // pg_ctl's server: its log file exists (initdb's bootstrap backend writes a postmaster.pid too, but no log).
+    const started = (file: string) => dir !== "" && fs.existsSync(path.join(world.tmpDir, dir, file));
+    await until(
+      "a new cluster's server started while its create runs",
+      () => ((dir = clusters().find((n) => !before.has(n)) ?? ""), started("server.log") && started("data/postmaster.pid")),
+      60000,
+    );
+    process.kill(host.pid, "SIGKILL");
+    await up;
+    await host.stop();
+    const base = path.join(world.tmpDir, dir);
+    // Killed before the create returned: nothing recorded this server, and it outlived its host.
+    expect(fs.existsSync(path.join(base, "creating.pid"))).toBe(true);
+    const postmaster = Number(fs.readFileSync(path.join(base, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+    await until("the orphaned server's postmaster", () => alive(postmaster), 10000);
+    let next: RestoreUp | undefined;
+    try {
+      next = await upRestore(world, "ok/");
+      expect(next.restored().report.status).toBe("passed");
+      expect(world.host.output()).toContain(
+        `stopped and removed ${base}: a disposable Postgres whose create was killed (pid ${host.pid}) before it was recorded`,
+      );
+      expect(fs.existsSync(base)).toBe(false);
+      expect(alive(postmaster)).toBe(false);
+    } finally {
+      if (next) await destroy(world.host, next.state);
+      // The test started it: a failed sweep must not leave it running.
+      if (alive(postmaster)) process.kill(postmaster, "SIGKILL");
+    }
+    expect(leftovers(world)).toEqual([]);
+  }, 120000);
+
   test("SIGKILL mid-restore leaves the dump; the next restore removes it and says so", async () => {
     await slowDump("stop/kill/", 5);
     const host = await ownHost();

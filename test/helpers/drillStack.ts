@@ -63,7 +63,10 @@ export async function startDrillWorld(): Promise<DrillWorld> {
   };
 }
 
-/** Short bounds: a test drill takes about a second; `drill` overrides any of these keys. */
+/**
+ * Short bounds, with room for a loaded CI machine (800 ms to the first QR was missed once there); `drill` overrides
+ * any of these keys.
+ */
 export function drillConfig(world: DrillWorld, runId: string, drill: Props = {}): Props {
   return {
     drill: {
@@ -71,8 +74,8 @@ export function drillConfig(world: DrillWorld, runId: string, drill: Props = {})
       gatewayWsUrl: world.gateway.wsUrl,
       sessions: SESSIONS,
       queues: QUEUES,
-      qrTimeoutMs: 800,
-      openTimeoutMs: 1000,
+      qrTimeoutMs: 1500,
+      openTimeoutMs: 2000,
       requestTimeoutMs: 2000,
       logLines: 20,
       testMessage: { chatId: CHAT_ID, confirmUrl: world.api.recentMessagesUrl, confirmTimeoutMs: 800 },

@@ -61,7 +61,12 @@ export function describeS3Error(err: unknown, loc: S3Location, action: string): 
 
 /**
  * One request, its answer read by `read` before the client is destroyed: destroying it cuts the body
- * of an answer still arriving. A caller making several requests passes its own client.
+ * of an answer still arriving. A caller making several requests passes its own client, and may pass the
+ * signal of a deadline of its own (the error is then rethrown as it came, for the caller to name).
+ *
+ * The whole request, answer read, ends within `backup.timeoutMs`: the SDK's requestTimeout is a socket idle
+ * timeout, which a store trickling a byte at a time never lets fire (measured: a ranged GET and a listing
+ * were still running at 8 s against a 1 s timeout).
  */
 async function send<T>(
   loc: S3Location,
@@ -70,38 +75,63 @@ async function send<T>(
   action: string,
   read: (out: any) => Promise<T>,
   shared?: S3Client,
+  outer?: AbortSignal,
 ): Promise<T> {
   const s3 = shared ?? client(loc, creds);
+  const own = AbortSignal.timeout(loc.timeoutMs);
   try {
-    return await read(await s3.send(command as never));
+    return await read(await s3.send(command as never, { abortSignal: outer ? AbortSignal.any([own, outer]) : own }));
   } catch (err) {
+    if (outer?.aborted) throw err;
+    if (own.aborted)
+      throw new Error(
+        `${action}: no complete answer within ${formatSeconds(loc.timeoutMs)} (backup.timeoutMs); the object store is too slow or trickles its answer`,
+      );
     throw describeS3Error(err, loc, action);
   } finally {
     if (!shared) s3.destroy();
   }
 }
 
+const formatSeconds = (ms: number) => `${+(ms / 1000).toFixed(1)} s`;
+
+/** The most objects a listing reads: centuries of daily backups; more is a wrong prefix or a hostile store. */
+export const MAX_LISTED_OBJECTS = 100_000;
+/** A whole listing ends within this many times backup.timeoutMs (each page within one). */
+export const LISTING_TIMEOUTS = 4;
+
 /** Every object under the prefix, following continuation tokens to the end, on one client (one connection). */
 export async function listAll(loc: S3Location, creds: S3Credentials): Promise<ListedObject[]> {
   const { ListObjectsV2Command } = require("@aws-sdk/client-s3");
   const objects: ListedObject[] = [];
+  const action = `listing ${objectUrl(loc, loc.prefix)}`;
   const s3 = client(loc, creds);
+  const deadlineMs = LISTING_TIMEOUTS * loc.timeoutMs;
+  const deadline = AbortSignal.timeout(deadlineMs);
+  const seen = new Set<string>();
   try {
     let token: string | undefined;
     do {
-      const page = await send<any>(
-        loc,
-        creds,
-        new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: loc.prefix, ContinuationToken: token }),
-        `listing ${objectUrl(loc, loc.prefix)}`,
-        async (out) => out,
-        s3,
-      );
+      const command = new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: loc.prefix, ContinuationToken: token });
+      const page = await send<any>(loc, creds, command, action, async (out) => out, s3, deadline);
       for (const o of page.Contents ?? []) {
         objects.push({ key: o.Key, size: Number(o.Size ?? 0), lastModified: new Date(o.LastModified).getTime(), etag: o.ETag });
       }
+      if (objects.length > MAX_LISTED_OBJECTS)
+        throw new Error(
+          `${action}: more than ${MAX_LISTED_OBJECTS} objects; set backup.prefix to the backups' own folder, or expire old backups`,
+        );
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      // A store that hands back a token it gave before would be listed forever.
+      if (token !== undefined && seen.has(token))
+        throw new Error(`${action}: the object store returned a continuation token twice; its listing does not advance`);
+      if (token !== undefined) seen.add(token);
     } while (token);
+  } catch (err) {
+    if (!deadline.aborted) throw err;
+    throw new Error(
+      `${action}: not finished within ${formatSeconds(deadlineMs)} (${LISTING_TIMEOUTS} × backup.timeoutMs); ${objects.length} objects listed so far`,
+    );
   } finally {
     s3.destroy();
   }

@@ -42,11 +42,16 @@ export async function sendMail(
     greetingTimeout: timeoutMs,
     socketTimeout: timeoutMs,
   });
+  // The three timeouts above are per step and socketTimeout is an idle timeout: a server trickling its replies a
+  // byte at a time held a 1 s send for 13.5 s. The signal (nodemailer's own, README "signal") bounds the whole send.
+  const signal = AbortSignal.timeout(timeoutMs);
   try {
-    const info = await transport.sendMail({ from: smtp.from, to: mail.to.join(", "), subject: mail.subject, text: mail.text });
+    const info = await transport.sendMail({ from: smtp.from, to: mail.to.join(", "), subject: mail.subject, text: mail.text, signal });
     return { transport: "email", ok: true, detail: `accepted by ${smtp.host}:${smtp.port} for ${(info.accepted as string[]).join(", ")}` };
   } catch (err) {
     const e = err as { code?: string; message?: string };
+    if (signal.aborted)
+      return { transport: "email", ok: false, detail: `${smtp.host}:${smtp.port}: no complete exchange within ${timeoutMs}ms` };
     return { transport: "email", ok: false, detail: `${smtp.host}:${smtp.port}: ${e.code ?? ""} ${e.message ?? String(err)}`.trim() };
   } finally {
     transport.close();

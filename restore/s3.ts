@@ -5,6 +5,7 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { ListedObject } from "./selection";
+import { formatDuration } from "../lib/time";
 
 export interface S3Location {
   /** e.g. the MinIO URL; undefined = AWS. */
@@ -85,15 +86,13 @@ async function send<T>(
     if (outer?.aborted) throw err;
     if (own.aborted)
       throw new Error(
-        `${action}: no complete answer within ${formatSeconds(loc.timeoutMs)} (backup.timeoutMs); the object store is too slow or trickles its answer`,
+        `${action}: no complete answer within ${formatDuration(loc.timeoutMs)} (backup.timeoutMs); the object store is too slow or trickles its answer`,
       );
     throw describeS3Error(err, loc, action);
   } finally {
     if (!shared) s3.destroy();
   }
 }
-
-const formatSeconds = (ms: number) => `${+(ms / 1000).toFixed(1)} s`;
 
 /** The most objects a listing reads: centuries of daily backups; more is a wrong prefix or a hostile store. */
 export const MAX_LISTED_OBJECTS = 100_000;
@@ -130,7 +129,7 @@ export async function listAll(loc: S3Location, creds: S3Credentials): Promise<Li
   } catch (err) {
     if (!deadline.aborted) throw err;
     throw new Error(
-      `${action}: not finished within ${formatSeconds(deadlineMs)} (${LISTING_TIMEOUTS} × backup.timeoutMs); ${objects.length} objects listed so far`,
+      `${action}: not finished within ${formatDuration(deadlineMs)} (${LISTING_TIMEOUTS} × backup.timeoutMs); ${objects.length} objects listed so far`,
     );
   } finally {
     s3.destroy();

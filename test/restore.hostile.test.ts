@@ -252,13 +252,15 @@ describe("a target that changes under the restore, and a runner that stops it", 
     const host = await ownHost();
     const up = upRestore(world, "ok/", undefined, undefined, host).catch(() => undefined);
     let dir = "";
-    // pg_ctl's server: its log file exists (initdb's bootstrap backend writes a postmaster.pid too, but no log).
+    // pg_ctl has begun to start the server (its log file exists; initdb writes none) and the create waits for it:
+    // the host is frozen there, so however the machine is loaded it cannot finish the create before the kill.
     const started = (file: string) => dir !== "" && fs.existsSync(path.join(world.tmpDir, dir, file));
-    await until(
-      "a new cluster's server started while its create runs",
-      () => ((dir = clusters().find((n) => !before.has(n)) ?? ""), started("server.log") && started("data/postmaster.pid")),
-      60000,
-    );
+    for (const end = Date.now() + 60000; !((dir = clusters().find((n) => !before.has(n)) ?? ""), started("server.log"));) {
+      if (Date.now() > end) throw new Error("pg_ctl's server.log not seen within 60 s");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    process.kill(host.pid, "SIGSTOP");
+    await until("the server's postmaster.pid", () => started("data/postmaster.pid"), 30000);
     process.kill(host.pid, "SIGKILL");
     await up;
     await host.stop();

@@ -10,6 +10,7 @@ import * as net from "net";
 import * as path from "path";
 import * as zlib from "zlib";
 import { randomBytes } from "crypto";
+import { spawn } from "child_process";
 import { destroy } from "../harness/engine";
 import { startProviderHost } from "../harness/providerHost";
 import { putObject, dumpDatabase } from "../sim/fixtures/backups";
@@ -138,6 +139,32 @@ test("smoke SQL that runs SET statement_timeout = 0 does not lift the next query
   await expectNoEffect();
 });
 
+/**
+ * Runs `up` and freezes the provider host `pid` (SIGSTOP) once pg_ctl has begun to start a server whose create has
+ * not returned (its dir under `tmpDir` holds both creating.pid and server.log; initdb writes no log), so the create
+ * cannot finish however loaded the machine is. The watcher is a process of its own: this worker's event loop also
+ * evaluates the program, and a poll here missed the window once in a clean-clone run. Returns the server's dir and
+ * the up, to be awaited once the host is killed.
+ */
+async function freezeWhenServerStarts(
+  tmpDir: string,
+  pid: number,
+  up: () => Promise<unknown>,
+): Promise<{ dir: string; up: Promise<unknown> }> {
+  const script =
+    'while :; do for d in "$0"/spec1-pg-*; do if [ -e "$d/creating.pid" ] && [ -e "$d/server.log" ]; then ' +
+    'kill -STOP "$1"; echo "$d"; exit 0; fi; done; sleep 0.005; done';
+  const watcher = spawn("bash", ["-c", script, tmpDir, String(pid)], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  watcher.stdout.on("data", (d) => (out += d));
+  const frozen = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => (watcher.kill(), reject(new Error("no server started within 60 s"))), 60000);
+    watcher.once("exit", (code) => (clearTimeout(timer), code === 0 ? resolve(out.trim()) : reject(new Error(`watcher exited ${code}`))));
+  });
+  const running = up().catch(() => undefined);
+  return { dir: await frozen, up: running };
+}
+
 describe("a target that changes under the restore, and a runner that stops it", () => {
   /** The tools' and smoke's processes still connected to the disposable server (an orphan outlives its host). */
   const toolsOnServer = () =>
@@ -239,7 +266,6 @@ describe("a target that changes under the restore, and a runner that stops it", 
   });
 
   test("SIGKILL while the disposable server starts: the next create stops that server, removes its dir and says so", async () => {
-    const clusters = () => fs.readdirSync(world.tmpDir).filter((n) => n.startsWith("spec1-pg-"));
     /** Alive and not a zombie (an orphaned postmaster's parent may never reap it). */
     const alive = (pid: number) => {
       try {
@@ -248,29 +274,20 @@ describe("a target that changes under the restore, and a runner that stops it", 
         return false;
       }
     };
-    const before = new Set(clusters());
     const host = await ownHost();
-    const up = upRestore(world, "ok/", undefined, undefined, host).catch(() => undefined);
-    let dir = "";
-    // pg_ctl has begun to start the server (its log file exists; initdb writes none) and the create waits for it:
-    // the host is frozen there, so however the machine is loaded it cannot finish the create before the kill.
-    const started = (file: string) => dir !== "" && fs.existsSync(path.join(world.tmpDir, dir, file));
-    for (const end = Date.now() + 60000; !((dir = clusters().find((n) => !before.has(n)) ?? ""), started("server.log"));) {
-      if (Date.now() > end) throw new Error("pg_ctl's server.log not seen within 60 s");
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    process.kill(host.pid, "SIGSTOP");
-    await until("the server's postmaster.pid", () => started("data/postmaster.pid"), 30000);
+    const frozen = await freezeWhenServerStarts(world.tmpDir, host.pid, () => upRestore(world, "ok/", undefined, undefined, host));
+    const base = frozen.dir;
+    const postmasterPid = path.join(base, "data", "postmaster.pid");
+    await until("the server's postmaster.pid", () => fs.existsSync(postmasterPid), 30000);
     process.kill(host.pid, "SIGKILL");
-    await up;
+    await frozen.up;
     await host.stop();
-    const base = path.join(world.tmpDir, dir);
-    // Killed before the create returned: nothing recorded this server, and it outlived its host.
-    expect(fs.existsSync(path.join(base, "creating.pid"))).toBe(true);
-    const postmaster = Number(fs.readFileSync(path.join(base, "data", "postmaster.pid"), "utf8").split("\n")[0]);
-    await until("the orphaned server's postmaster", () => alive(postmaster), 10000);
+    const postmaster = Number(fs.readFileSync(postmasterPid, "utf8").split("\n")[0]);
     let next: RestoreUp | undefined;
     try {
+      // Killed before the create returned: nothing recorded this server, and it outlived its host.
+      expect(fs.existsSync(path.join(base, "creating.pid"))).toBe(true);
+      await until("the orphaned server's postmaster", () => alive(postmaster), 10000);
       next = await upRestore(world, "ok/");
       expect(next.restored().report.status).toBe("passed");
       expect(world.host.output()).toContain(

@@ -3,37 +3,37 @@
  * bounded by what the drill asked for, not by what the peer sends.
  */
 import * as http from "http";
-import type { AddressInfo } from "net";
-import { WebSocketServer } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
 import { fetchGatewayLogs, MAX_EVENT_BYTES, MAX_EVENTS, openEventStream } from "../lib/gateway";
+import { Loopback, onLoopback } from "./helpers/loopback";
 
 const T = { timeoutMs: 5000 };
 
-async function serve(handler: http.RequestListener): Promise<{ server: http.Server; port: number }> {
-  const server = http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, port: (server.address() as AddressInfo).port };
+/** A gateway's WebSocket that greets each client with `greet`. */
+async function wsPeer(greet: (peer: WebSocket) => void): Promise<Loopback & { wsUrl: string }> {
+  const server = http.createServer((_req, res) => res.end());
+  new WebSocketServer({ server }).on("connection", greet);
+  const peer = await onLoopback(server);
+  return { ...peer, wsUrl: peer.url.replace(/^http/, "ws") };
 }
 
 test("a gateway that answers /logs with more lines than asked: the notice gets the last `lines` only", async () => {
   const all = Array.from({ length: 5000 }, (_, i) => `line ${i + 1}`).join("\n");
-  const { server, port } = await serve((_req, res) => res.end(`${all}\n`));
+  const gateway = await onLoopback(http.createServer((_req, res) => res.end(`${all}\n`)));
   try {
-    expect(await fetchGatewayLogs(`http://127.0.0.1:${port}`, 3, T)).toBe("line 4998\nline 4999\nline 5000");
+    expect(await fetchGatewayLogs(gateway.url, 3, T)).toBe("line 4998\nline 4999\nline 5000");
   } finally {
-    await new Promise((resolve) => server.close(resolve));
+    await gateway.close();
   }
 });
 
 test("an event larger than the cap ends the stream as dropped with ws's reason, after the events before it", async () => {
-  const { server, port } = await serve((_req, res) => res.end());
-  const wss = new WebSocketServer({ server });
-  wss.on("connection", (peer) => {
+  const gateway = await wsPeer((peer) => {
     peer.send(JSON.stringify({ type: "qr", sessionId: "s1", qr: "2@ref" }));
     peer.send(Buffer.alloc(MAX_EVENT_BYTES + 1, "a"));
   });
   try {
-    const stream = await openEventStream(`ws://127.0.0.1:${port}`, T);
+    const stream = await openEventStream(gateway.wsUrl, T);
     const outcome = await stream.waitFor((e) => e.kind === "status", 5000);
     expect(outcome).toMatchObject({
       outcome: "dropped",
@@ -42,17 +42,12 @@ test("an event larger than the cap ends the stream as dropped with ws's reason, 
       seen: [{ kind: "qr", sessionId: "s1", qr: "2@ref" }],
     });
   } finally {
-    for (const c of wss.clients) c.terminate();
-    wss.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await gateway.close();
   }
 });
 
 test("a flood of small events ends the stream as dropped once it passes the cap, keeping what came first", async () => {
-  const { server, port } = await serve((_req, res) => res.end());
-  const wss = new WebSocketServer({ server });
-  wss.on("connection", (peer) => {
+  const gateway = await wsPeer((peer) => {
     const flood = () => {
       for (let i = 0; i < 500 && peer.readyState === peer.OPEN; i++)
         peer.send(JSON.stringify({ type: "qr", sessionId: "s1", qr: `2@${i}` }));
@@ -61,7 +56,7 @@ test("a flood of small events ends the stream as dropped once it passes the cap,
     flood();
   });
   try {
-    const stream = await openEventStream(`ws://127.0.0.1:${port}`, T);
+    const stream = await openEventStream(gateway.wsUrl, T);
     const outcome = await stream.waitFor((e) => e.kind === "status", 10000);
     expect(outcome).toMatchObject({
       outcome: "dropped",
@@ -69,9 +64,6 @@ test("a flood of small events ends the stream as dropped once it passes the cap,
     });
     expect(stream.events).toHaveLength(MAX_EVENTS);
   } finally {
-    for (const c of wss.clients) c.terminate();
-    wss.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await gateway.close();
   }
 });

@@ -1,6 +1,6 @@
 import * as http from "http";
-import type { AddressInfo } from "net";
 import { httpRequest, MAX_BODY_BYTES, requestOk } from "../lib/http";
+import { onLoopback } from "./helpers/loopback";
 
 /** A server that drops the connection of its first `resets` requests without answering, then answers 200. */
 async function resettingServer(resets: number): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
@@ -10,9 +10,8 @@ async function resettingServer(resets: number): Promise<{ url: string; seen: str
     if (seen.length <= resets) return void req.socket.destroy();
     res.end("fine");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  return { url, seen, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  const { url, close } = await onLoopback(server);
+  return { url: `${url}/`, seen, close };
 }
 
 test("a GET whose connection is dropped before any answer is sent once more, within the same deadline", async () => {
@@ -59,28 +58,25 @@ test("an answer larger than the cap is cut off there, well inside the deadline, 
     };
     pump();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
+  const peer = await onLoopback(server);
   try {
     const started = Date.now();
-    await expect(requestOk("GET /metrics", url, { timeoutMs: 20000 })).rejects.toThrow(
+    await expect(requestOk("GET /metrics", `${peer.url}/metrics`, { timeoutMs: 20000 })).rejects.toThrow(
       `GET /metrics: answer larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB (HTTP 200): stopped reading`,
     );
     expect(Date.now() - started).toBeLessThan(10000);
     expect(sent).toBeGreaterThan(MAX_BODY_BYTES);
   } finally {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await peer.close();
   }
 });
 
 test("an answer of exactly the cap is read whole", async () => {
-  const server = http.createServer((_req, res) => res.end(Buffer.alloc(MAX_BODY_BYTES, "y")));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const peer = await onLoopback(http.createServer((_req, res) => res.end(Buffer.alloc(MAX_BODY_BYTES, "y"))));
   try {
-    const res = await httpRequest(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { timeoutMs: 20000 });
+    const res = await httpRequest(`${peer.url}/`, { timeoutMs: 20000 });
     expect(res.body.length).toBe(MAX_BODY_BYTES);
   } finally {
-    await new Promise((resolve) => server.close(resolve));
+    await peer.close();
   }
 });

@@ -8,6 +8,7 @@ import type { Notice } from "../notify/message";
 import { REDACTED } from "../lib/redact";
 import { describeDeliveries, sendNotice } from "../notify/notifier";
 import { sendMail } from "../notify/transports";
+import { onLoopback } from "./helpers/loopback";
 import { mailText, MailReceived, Received, startSmtpReceiver, startWebhookReceiver, WebhookCall } from "../sim/services/receivers";
 
 const CREDS = { smtpUsername: "ops-mailer", smtpPassword: "SECRET-smtp-pass-4e1a" };
@@ -112,19 +113,20 @@ test("a webhook that does not answer is cut at the timeout; wrong SMTP credentia
 test("an SMTP server trickling its replies a byte every 300 ms is cut at the timeout, and its connection closed", async () => {
   let closed = false;
   // Greets at once (the greeting has its own timeout), then answers every command one byte at a time.
-  const server = net.createServer((sock) => {
-    let queue = "";
-    sock.write("220 trickle ready\r\n");
-    const timer = setInterval(() => queue && (sock.write(queue[0]), (queue = queue.slice(1))), 300);
-    sock.on("data", (d) => {
-      const text = d.toString();
-      queue += /^DATA/m.test(text) ? "354 go\r\n" : /\r\n\.\r\n/.test(text) ? "250 queued\r\n" : "250 ok\r\n";
-    });
-    sock.on("close", () => ((closed = true), clearInterval(timer)));
-    sock.on("error", () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
+  const server = await onLoopback(
+    net.createServer((sock) => {
+      let queue = "";
+      sock.write("220 trickle ready\r\n");
+      const timer = setInterval(() => queue && (sock.write(queue[0]), (queue = queue.slice(1))), 300);
+      sock.on("data", (d) => {
+        const text = d.toString();
+        queue += /^DATA/m.test(text) ? "354 go\r\n" : /\r\n\.\r\n/.test(text) ? "250 queued\r\n" : "250 ok\r\n";
+      });
+      sock.on("close", () => ((closed = true), clearInterval(timer)));
+      sock.on("error", () => undefined);
+    }),
+  );
+  const port = server.port;
   try {
     const started = Date.now();
     const outcome = await sendMail(
@@ -138,7 +140,7 @@ test("an SMTP server trickling its replies a byte every 300 ms is cut at the tim
     for (const stop = Date.now() + 2000; !closed && Date.now() < stop;) await new Promise((r) => setTimeout(r, 20));
     expect(closed).toBe(true);
   } finally {
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
   }
 });
 

@@ -9,6 +9,7 @@ import * as net from "net";
 import * as path from "path";
 import { ProviderCallError } from "../harness/providerHost";
 import { REDACTED } from "../lib/redact";
+import { onLoopback } from "./helpers/loopback";
 import { S3RVER_CREDENTIALS, startS3 } from "../sim/services/s3";
 import { downloadTo, readHead, readText } from "../restore/s3";
 import { waitForServer } from "../restore/target";
@@ -207,23 +208,22 @@ test("S3 down during the restore", async () => {
 });
 
 test("an object store that echoes the request's credentials into its error: redacted in the message and the report on disk", async () => {
-  const peer = http.createServer((req, res) => {
-    res.writeHead(500, { "content-type": "application/xml" });
-    res.end(`<Error><Code>InternalError</Code><Message>echo ${req.headers.authorization}</Message></Error>`);
-  });
-  await new Promise<void>((resolve) => peer.listen(0, "127.0.0.1", resolve));
+  const peer = await onLoopback(
+    http.createServer((req, res) => {
+      res.writeHead(500, { "content-type": "application/xml" });
+      res.end(`<Error><Code>InternalError</Code><Message>echo ${req.headers.authorization}</Message></Error>`);
+    }),
+  );
   try {
     const inputs = ok.state.get(RESTORE_RESOURCE)!.inputs;
-    const endpoint = `http://127.0.0.1:${(peer.address() as net.AddressInfo).port}`;
-    const message = await probeRestore({ ...inputs, s3: { ...inputs.s3, endpoint } }, ok.server);
+    const message = await probeRestore({ ...inputs, s3: { ...inputs.s3, endpoint: peer.url } }, ok.server);
     await expectFailureHandled(message, `InternalError (HTTP 500): echo AWS4-HMAC-SHA256 Credential=${REDACTED}/`, false);
     const report = lastReport();
     for (const text of [message, report.markdown, JSON.stringify(report.json)]) {
       expect(text).not.toContain(S3RVER_CREDENTIALS.accessKeyId);
     }
   } finally {
-    peer.closeAllConnections();
-    await new Promise((resolve) => peer.close(resolve));
+    await peer.close();
   }
 });
 
@@ -244,7 +244,7 @@ test("a target that is not the disposable server is refused, and left untouched"
 
 describe("a trickling S3 peer cannot stretch the download", () => {
   /** An S3 stand-in that answers every GET with `size` bytes, `chunk` bytes every `everyMs`. */
-  async function trickler(size: number, chunk: number, everyMs: number): Promise<{ endpoint: string; close(): void }> {
+  async function trickler(size: number, chunk: number, everyMs: number): Promise<{ endpoint: string; close(): Promise<void> }> {
     const server = http.createServer((req, res) => {
       res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(size), etag: '"x"' });
       let sent = 0;
@@ -256,11 +256,8 @@ describe("a trickling S3 peer cannot stretch the download", () => {
       }, everyMs);
       req.on("close", () => clearInterval(timer));
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return {
-      endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-      close: () => (server.closeAllConnections(), server.close()),
-    };
+    const peer = await onLoopback(server);
+    return { endpoint: peer.url, close: peer.close };
   }
 
   test("a byte every 200 ms: stalled, within one backup.timeoutMs window, naming the rate seen", async () => {
@@ -281,7 +278,7 @@ describe("a trickling S3 peer cannot stretch the download", () => {
       );
       expect(Date.now() - started).toBeLessThan(4000);
     } finally {
-      peer.close();
+      await peer.close();
     }
   });
 
@@ -303,7 +300,7 @@ describe("a trickling S3 peer cannot stretch the download", () => {
       );
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {
-      peer.close();
+      await peer.close();
     }
   });
 
@@ -315,7 +312,7 @@ describe("a trickling S3 peer cannot stretch the download", () => {
       expect(message).toContain("stalled:");
       expect(leftovers(world)).toEqual([]);
     } finally {
-      peer.close();
+      await peer.close();
     }
   });
 });
@@ -344,10 +341,10 @@ test("the first bytes and the checksum sidecar are read whole from an object sto
     res.write("PGDMP");
     setTimeout(() => res.end("12345"), 200);
   });
-  await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+  const peer = await onLoopback(slow);
   try {
     const loc = {
-      endpoint: `http://127.0.0.1:${(slow.address() as net.AddressInfo).port}`,
+      endpoint: peer.url,
       region: "us-east-1",
       bucket: BUCKET,
       prefix: "ok/",
@@ -356,27 +353,24 @@ test("the first bytes and the checksum sidecar are read whole from an object sto
     expect((await readHead(loc, S3RVER_CREDENTIALS, "ok/x.dump", 10)).toString()).toBe("PGDMP12345");
     expect(await readText(loc, S3RVER_CREDENTIALS, "ok/x.dump.sha256")).toBe("PGDMP12345");
   } finally {
-    slow.closeAllConnections();
-    await new Promise((resolve) => slow.close(resolve));
+    await peer.close();
   }
 });
 
 test("a server that takes the connection but never answers a query ends the wait at its deadline", async () => {
   // Speaks just enough of the protocol to log in (AuthenticationOk, ReadyForQuery), then stays silent.
-  const sockets = new Set<net.Socket>();
-  const silent = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.once("data", () => socket.write(Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 0, 0x5a, 0, 0, 0, 5, 0x49])));
-  });
-  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-  const port = (silent.address() as net.AddressInfo).port;
+  const silent = await onLoopback(
+    net.createServer((socket) => {
+      socket.once("data", () => socket.write(Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 0, 0x5a, 0, 0, 0, 5, 0x49])));
+    }),
+  );
+  const port = silent.port;
   try {
     const target = { host: "127.0.0.1", port, user: "postgres", password: "x", instanceId: "spec1-restore-x" };
     await expect(waitForServer(target, 1500)).rejects.toThrow(
       new RegExp(`^disposable Postgres on 127\\.0\\.0\\.1:${port} ready: not reached within \\d+s; last seen: Query read timeout$`),
     );
   } finally {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => silent.close(resolve));
+    await silent.close();
   }
 });

@@ -4,8 +4,8 @@
  * Each stand-in below is a plain HTTP server speaking just enough of S3's ListObjectsV2 and GetObject.
  */
 import * as http from "http";
-import type { AddressInfo } from "net";
 import { LISTING_TIMEOUTS, listAll, MAX_LISTED_OBJECTS, readHead, readText, S3Location } from "../restore/s3";
+import { onLoopback } from "./helpers/loopback";
 
 const CREDS = { accessKeyId: "AKIDHOSTILE", secretAccessKey: "not-a-secret" };
 
@@ -23,10 +23,9 @@ function page(keys: string[], next?: string): string {
 
 async function store(handler: (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void) {
   let n = 0;
-  const server = http.createServer((req, res) => handler(req, res, ++n));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const server = await onLoopback(http.createServer((req, res) => handler(req, res, ++n)));
   const loc: S3Location = {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: server.url,
     region: "us-east-1",
     bucket: "backups",
     prefix: "spec-1/",
@@ -35,7 +34,7 @@ async function store(handler: (req: http.IncomingMessage, res: http.ServerRespon
   return {
     loc,
     requests: () => n,
-    close: () => (server.closeAllConnections(), new Promise((resolve) => server.close(resolve))),
+    close: server.close,
   };
 }
 

@@ -15,6 +15,7 @@ import { armSignalGuard, disarmSignalGuard } from "../lib/signalGuard";
 import type { Log } from "../lib/log";
 import { redact } from "../lib/redact";
 import { checkFreshness } from "./selection";
+import { formatDuration } from "../lib/time";
 
 export interface PrefetchSpec extends FetchSpec {
   /** The RPO limit: a stale backup is not downloaded (the restore fails on it anyway). */
@@ -108,7 +109,7 @@ export async function prefetchBackup(spec: PrefetchSpec, log: Log, now: () => nu
   const expiry = setTimeout(() => {
     waiting().delete(key);
     release();
-    log.warn(`removed the dump downloaded for ${spec.backup.url}: no restore claimed it within ${spec.claimWithinMs / 1000} s`);
+    log.warn(`removed the dump downloaded for ${spec.backup.url}: no restore claimed it within ${formatDuration(spec.claimWithinMs)}`);
   }, spec.claimWithinMs).unref();
   waiting().set(key, { prefetched: { dir, startedAt, progress, error, release }, expiry });
   return {

@@ -32,10 +32,6 @@ afterAll(async () => {
   await world?.stop();
 });
 
-async function decodeQr(page: Page): Promise<string | undefined> {
-  return (await screenQr(page))?.text;
-}
-
 /** The QR on screen, decoded from a screenshot, with the image source that was shown throughout the screenshot. */
 async function screenQr(page: Page): Promise<{ text?: string; src: string } | undefined> {
   const img = page.locator("#qr");
@@ -115,7 +111,7 @@ test("the page's QR, decoded from a screenshot, equals the gateway's within 1 s 
   // The page opened at some QR (the browser's start may span a rotation): it shows the gateway's current one.
   const current = await until("the page shows the gateway's current QR", 10000, async () => {
     const qr = world.gateway.currentQr(SESSION);
-    return qr !== undefined && (await decodeQr(page)) === qr ? qr : undefined;
+    return qr !== undefined && (await screenQr(page))?.text === qr ? qr : undefined;
   });
   const first = Number(/-1-(\d+)-\d+,/.exec(current)![1]);
   // Each of the next three rotations reaches the open page within 1 s of the gateway sending it.
